@@ -1,0 +1,99 @@
+using LoyaltyActors.Domain.Scoring;
+using NodaTime;
+
+namespace LoyaltyActors.Domain.Customers;
+
+/// <summary>A customer's features and scores as of <see cref="AsOf"/>. Money in the deployment currency.</summary>
+public sealed record CustomerProfile(
+    string CustomerId,
+    Instant AsOf,
+    int Events,
+    int Orders,
+    Instant? FirstPurchaseAt,
+    Instant? LastPurchaseAt,
+    double? RecencyDays,
+    decimal MonetaryTotal,
+    decimal MonetaryMean,
+    decimal GrossSpend,
+    decimal ReturnedTotal,
+    int Variety,
+    int Returns,
+    int Views,
+    double DwellSeconds,
+    int Reviews,
+    double? MeanRating,
+    double DecayedFrequency,
+    double DecayedSpend,
+    double BehaviorScore,
+    double Preference,
+    double Loyalty,
+    long PointsBalance,
+    long PointsEarned,
+    long PointsReversed,
+    long PointsRedeemed,
+    string Tier,
+    string? Segment);
+
+public static class CustomerProfileBuilder
+{
+    /// <summary>Derives the profile of <paramref name="state"/> at instant <paramref name="now"/>.</summary>
+    public static CustomerProfile Build(
+        string customerId, CustomerState state, Instant now, ScoringSettings scoring, PopulationStats population,
+        string tier = "base", string? segment = null)
+    {
+        double? recencyDays = state.LastPurchaseAt is { } last ? Math.Max(0, (now - last).TotalDays) : null;
+        var (decayedFrequency, decayedSpend) = Decayed(state, now, scoring.DecayHalfLifeDays);
+        var behavior = BehaviorScore(state, recencyDays, scoring.Behavior, population);
+        return new CustomerProfile(
+            customerId, now, state.EventCount, state.Orders, state.FirstPurchaseAt, state.LastPurchaseAt, recencyDays,
+            state.NetSpend, state.Orders == 0 ? 0m : state.NetSpend / state.Orders, state.GrossSpend, state.ReturnedAmount,
+            state.Categories.Count, state.Returns, state.Views, state.DwellSeconds, state.Reviews,
+            state.Reviews == 0 ? null : (double)state.RatingSum / state.Reviews,
+            decayedFrequency, decayedSpend, behavior,
+            Sigmoid.Of(scoring.PreferenceSteepness * (behavior - population.BehaviorMean)),
+            Loyalty(state, scoring.Loyalty),
+            state.PointsBalance, state.PointsEarned, state.PointsReversed, state.PointsRedeemed, tier, segment);
+    }
+
+    /// <summary><c>L = σ(a·L1 + b·L2 + c·L3 + bias)</c>, see <see cref="LoyaltyWeights"/>.</summary>
+    public static double Loyalty(CustomerState state, LoyaltyWeights w) =>
+        Sigmoid.Of(w.A * (state.Orders / w.FrequencyScale)
+                   + w.B * ((double)state.NetSpend / w.SpendScale)
+                   + w.C * (state.Categories.Count / w.VarietyScale)
+                   + w.Bias);
+
+    /// <summary>
+    /// <c>C(x) = Σ wᵢ·zᵢ</c> over log1p-transformed features standardised by the population. A customer
+    /// without purchases has no recency; that term is then 0 (the population mean).
+    /// </summary>
+    public static double BehaviorScore(CustomerState state, double? recencyDays, BehaviorWeights w, PopulationStats p)
+    {
+        var score = w.Frequency * p.Frequency.Standardise(Math.Log(1 + state.Orders))
+                    + w.Monetary * p.Monetary.Standardise(Math.Log(1 + Math.Max(0, (double)state.NetSpend)))
+                    + w.Variety * p.Variety.Standardise(Math.Log(1 + state.Categories.Count))
+                    + w.Views * p.Views.Standardise(Math.Log(1 + state.Views))
+                    + w.Reviews * p.Reviews.Standardise(Math.Log(1 + state.Reviews));
+        if (recencyDays is { } r) score += w.Recency * p.Recency.Standardise(Math.Log(1 + r));
+        return score;
+    }
+
+    /// <summary>
+    /// Exponentially decayed purchase count and spend at <paramref name="now"/>: each purchase day weighs
+    /// 2^(−age/half-life), age measured from the start of that UTC day. Purchases after <paramref name="now"/> are ignored.
+    /// </summary>
+    public static (double Frequency, double Spend) Decayed(CustomerState state, Instant now, double halfLifeDays)
+    {
+        var nowDays = now.ToUnixTimeTicks() / (double)NodaConstants.TicksPerDay;
+        double frequency = 0, spend = 0;
+        foreach (var (day, s) in state.PurchaseDays)
+        {
+            var age = nowDays - day;
+            if (age < 0) break;
+            var weight = Math.Pow(2, -age / halfLifeDays);
+            frequency += s.Purchases * weight;
+            spend += (double)s.Amount * weight;
+        }
+
+        return (frequency, spend);
+    }
+}
