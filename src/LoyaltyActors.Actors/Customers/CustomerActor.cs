@@ -1,0 +1,134 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using LoyaltyActors.Domain.Customers;
+
+namespace LoyaltyActors.Actors.Customers;
+
+/// <summary>
+/// One customer: decides commands against its state, persists the resulting events as one atomic
+/// batch, folds them, and replies once — after the journal has them. Idle customers ask their
+/// parent (the local region or a cluster shard) to passivate them.
+/// </summary>
+public sealed class CustomerActor : ReceivePersistentActor
+{
+    public const string PersistencePrefix = "customer-";
+
+    private readonly string _customerId;
+    private readonly CustomerSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private CustomerState _state = CustomerState.Empty;
+    private int _eventsSinceSnapshot;
+    private IActorRef? _awaitingWrite;
+
+    public CustomerActor(string customerId, CustomerSettings settings)
+    {
+        _customerId = customerId;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer => _state = (CustomerState)offer.Snapshot);
+        Recover<CustomerEvent>(e =>
+        {
+            _state = _state.Apply(e);
+            _eventsSinceSnapshot++;
+        });
+        Recover<RecoveryCompleted>(_ => Context.SetReceiveTimeout(_settings.PassivateAfter));
+
+        Command<RecordEvents>(Record);
+        Command<GetProfile>(q =>
+        {
+            Sender.Tell(new ProfileResult(_state.EventCount == 0 ? null : Profile(_state, q.AsOf)));
+            PassivateIfEmpty();
+        });
+        Command<GetSummary>(q =>
+        {
+            Sender.Tell(new SummaryResult(_state.EventCount > 0,
+                LifetimesSummaries.Compute(_state.PurchaseDays, q.AsOf, q.Frequency, q.FrequencyMultiplier)));
+            PassivateIfEmpty();
+        });
+        Command<SaveSnapshotSuccess>(s =>
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of {0} failed; the journal still has every event", PersistenceId));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting old snapshots of {0} failed", PersistenceId));
+        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(StopCustomer.Instance)));
+        Command<StopCustomer>(_ => Context.Stop(Self));
+    }
+
+    public override string PersistenceId => PersistencePrefix + _customerId;
+
+    public static Props Props(string customerId, CustomerSettings settings) =>
+        Akka.Actor.Props.Create(() => new CustomerActor(customerId, settings));
+
+    private void Record(RecordEvents cmd)
+    {
+        var outcomes = new Decision[cmd.Commands.Count];
+        var accepted = new List<CustomerEvent>(cmd.Commands.Count);
+        var working = _state;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var decision = CustomerDecider.Decide(working, cmd.Commands[i], _settings.Points);
+            outcomes[i] = decision;
+            if (decision is Decision.Accepted a)
+            {
+                accepted.Add(a.Event);
+                working = working.Apply(a.Event);
+            }
+        }
+
+        var result = new RecordEventsResult(outcomes);
+        if (accepted.Count == 0)
+        {
+            Sender.Tell(result);
+            return;
+        }
+
+        // One PersistAll = one AtomicWrite: the journal groups it with other customers' writes into a
+        // single transaction, and the reply below runs only after that transaction committed.
+        var replyTo = Sender;
+        _awaitingWrite = replyTo;
+        var remaining = accepted.Count;
+        PersistAll(accepted, e =>
+        {
+            _state = _state.Apply(e);
+            _eventsSinceSnapshot++;
+            if (--remaining > 0) return;
+            _awaitingWrite = null;
+            replyTo.Tell(result);
+            if (_eventsSinceSnapshot >= _settings.SnapshotEvery)
+            {
+                SaveSnapshot(_state);
+                _eventsSinceSnapshot = 0;
+            }
+        });
+    }
+
+    private CustomerProfile Profile(CustomerState state, NodaTime.Instant? asOf) =>
+        CustomerProfileBuilder.Build(_customerId, state, asOf ?? _settings.Clock.GetCurrentInstant(),
+            _settings.Scoring, _settings.Population);
+
+    private void PassivateIfEmpty()
+    {
+        // A query for an id nobody has used must not keep an actor alive.
+        if (_state.EventCount == 0) Context.Parent.Tell(new Passivate(StopCustomer.Instance));
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingWrite?.Tell(new Status.Failure(new JournalUnavailableException(cause)));
+        _awaitingWrite = null;
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingWrite?.Tell(new Status.Failure(new JournalUnavailableException(cause)));
+        _awaitingWrite = null;
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+}
+
+/// <summary>The journal could not take the write; nothing of that batch was acknowledged.</summary>
+public sealed class JournalUnavailableException(Exception inner)
+    : Exception("The journal did not accept the write: " + inner.Message, inner);

@@ -1,0 +1,43 @@
+using LoyaltyActors.Domain.Customers;
+using NodaTime;
+
+namespace LoyaltyActors.Actors.Customers;
+
+/// <summary>Every command and query to a customer carries its id; routing reads only this.</summary>
+public interface ICustomerMessage
+{
+    string CustomerId { get; }
+}
+
+/// <summary>
+/// Record these commands, in order, for one customer. The reply, <see cref="RecordEventsResult"/>,
+/// is sent only after every accepted event is durably in the journal.
+/// </summary>
+public sealed record RecordEvents(string CustomerId, IReadOnlyList<CustomerCommand> Commands) : ICustomerMessage;
+
+/// <summary>One decision per command, in the order sent.</summary>
+public sealed record RecordEventsResult(IReadOnlyList<Decision> Outcomes);
+
+/// <summary>The profile now, or as of a past instant.</summary>
+public sealed record GetProfile(string CustomerId, Instant? AsOf = null) : ICustomerMessage;
+
+/// <summary><see cref="Profile"/> is null when the customer has recorded nothing.</summary>
+public sealed record ProfileResult(CustomerProfile? Profile);
+
+/// <summary>The lifetimes summary as of a date.</summary>
+public sealed record GetSummary(string CustomerId, LocalDate AsOf, SummaryFrequency Frequency, double FrequencyMultiplier)
+    : ICustomerMessage;
+
+/// <param name="Known">False when the customer has recorded nothing.</param>
+/// <param name="Summary">Null when the customer had no purchase up to the date.</param>
+public sealed record SummaryResult(bool Known, LifetimesSummary? Summary);
+
+/// <summary>Sent by the region to a customer that asked to passivate: stop now, nothing is in flight.</summary>
+public sealed class StopCustomer
+{
+    public static StopCustomer Instance { get; } = new();
+
+    private StopCustomer()
+    {
+    }
+}

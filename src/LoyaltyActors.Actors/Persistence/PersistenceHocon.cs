@@ -1,0 +1,69 @@
+using Akka.Configuration;
+
+namespace LoyaltyActors.Actors.Persistence;
+
+/// <summary>
+/// Akka.Persistence.Sql configuration for the journal, the snapshot store and the read journal.
+/// The batching values are what makes group commit happen: many customers' writes queue up while one
+/// transaction commits, and the next transaction takes them all (see README, Performance).
+/// </summary>
+public static class PersistenceHocon
+{
+    public static Config For(JournalSettings journal, PersistenceTuning tuning)
+    {
+        var cs = Quote(journal.ConnectionString);
+        var provider = Quote(journal.LinqToDbProvider);
+        return ConfigurationFactory.ParseString($$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  connection-string = {{cs}}
+                  provider-name = {{provider}}
+                  auto-initialize = true
+                  warn-on-auto-init-fail = false
+                  tag-write-mode = Csv
+                  buffer-size = {{tuning.BufferSize}}
+                  batch-size = {{tuning.BatchSize}}
+                  db-round-trip-max-batch-size = {{tuning.BatchSize}}
+                  parallelism = {{tuning.Parallelism}}
+                  max-row-by-row-size = {{tuning.MaxRowByRowSize}}
+                  replay-batch-size = 1000
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  connection-string = {{cs}}
+                  provider-name = {{provider}}
+                  auto-initialize = true
+                  warn-on-auto-init-fail = false
+                }
+              }
+              query.journal.sql {
+                connection-string = {{cs}}
+                provider-name = {{provider}}
+                write-plugin = "akka.persistence.journal.sql"
+                tag-read-mode = Csv
+                refresh-interval = {{tuning.QueryRefreshMs}}ms
+                journal-sequence-retrieval.query-delay = {{tuning.QueryRefreshMs}}ms
+              }
+              max-concurrent-recoveries = {{tuning.MaxConcurrentRecoveries}}
+            }
+            """);
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
+
+/// <summary>Journal tunables, all overridable from configuration (<c>Loyalty:Journal:*</c>).</summary>
+public sealed record PersistenceTuning(
+    int BatchSize = 1000,
+    int Parallelism = 1,
+    int BufferSize = 50_000,
+    int MaxRowByRowSize = 1,
+    int MaxConcurrentRecoveries = 64,
+    int QueryRefreshMs = 100)
+{
+    public static PersistenceTuning Default { get; } = new();
+}

@@ -1,0 +1,95 @@
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Actors.Persistence;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Scoring;
+using LoyaltyActors.Domain.Wire;
+using LoyaltyActors.Ingress;
+using NodaTime;
+
+namespace LoyaltyActors.Host.Configuration;
+
+/// <summary>
+/// The <c>Loyalty</c> section of <c>config/appsettings.json</c>; every key can be overridden by an
+/// environment variable <c>Loyalty__Section__Key</c>. Defaults here are the shipped defaults.
+/// </summary>
+public sealed class LoyaltyConfig
+{
+    public string Currency { get; set; } = "EUR";
+    public PointsConfig Points { get; set; } = new();
+    public ScoringConfig Scoring { get; set; } = new();
+    public CustomersConfig Customers { get; set; } = new();
+    public JournalConfig Journal { get; set; } = new();
+    public IngressConfig Ingress { get; set; } = new();
+
+    public sealed class PointsConfig
+    {
+        public decimal PerCurrencyUnit { get; set; } = 1m;
+        public int RuleVersion { get; set; } = 1;
+    }
+
+    public sealed class ScoringConfig
+    {
+        public double DecayHalfLifeDays { get; set; } = 90;
+        public double PreferenceSteepness { get; set; } = 1.0;
+        public BehaviorWeights Behavior { get; set; } = new();
+        public LoyaltyWeights Loyalty { get; set; } = new();
+    }
+
+    public sealed class CustomersConfig
+    {
+        public int SnapshotEvery { get; set; } = 100;
+        public int PassivateAfterSeconds { get; set; } = 120;
+    }
+
+    public sealed class JournalConfig
+    {
+        public string Provider { get; set; } = JournalSettings.Sqlite;
+        public string? ConnectionString { get; set; }
+        public int BatchSize { get; set; } = PersistenceTuning.Default.BatchSize;
+        public int Parallelism { get; set; } = PersistenceTuning.Default.Parallelism;
+        public int MaxConcurrentRecoveries { get; set; } = PersistenceTuning.Default.MaxConcurrentRecoveries;
+    }
+
+    public sealed class IngressConfig
+    {
+        public int MaxBodyBytes { get; set; } = IngressOptions.Default.MaxBodyBytes;
+        public int MaxEventsPerRequest { get; set; } = IngressOptions.Default.MaxEventsPerRequest;
+        public double WriteTimeoutSeconds { get; set; } = IngressOptions.Default.WriteTimeout.TotalSeconds;
+    }
+
+    public LoyaltyActorsOptions ToActorsOptions(string dataDir, IClock clock)
+    {
+        if (Points.PerCurrencyUnit < 0) throw new ConfigurationException("Loyalty:Points:PerCurrencyUnit must not be negative");
+        if (Customers.SnapshotEvery < 1) throw new ConfigurationException("Loyalty:Customers:SnapshotEvery must be at least 1");
+        var journal = string.Equals(Journal.Provider, JournalSettings.Sqlite, StringComparison.OrdinalIgnoreCase)
+            ? string.IsNullOrWhiteSpace(Journal.ConnectionString)
+                ? JournalSettings.SqliteFile(Path.Combine(dataDir, "journal.db"))
+                : new JournalSettings(JournalSettings.Sqlite, Journal.ConnectionString)
+            : string.Equals(Journal.Provider, JournalSettings.PostgreSql, StringComparison.OrdinalIgnoreCase)
+                ? new JournalSettings(JournalSettings.PostgreSql, Journal.ConnectionString
+                    ?? throw new ConfigurationException("Loyalty:Journal:ConnectionString is required for postgresql"))
+                : throw new ConfigurationException($"Loyalty:Journal:Provider must be 'sqlite' or 'postgresql', not '{Journal.Provider}'");
+
+        var customers = new CustomerSettings(
+            new PointsPolicy(Points.PerCurrencyUnit, Points.RuleVersion),
+            new ScoringSettings(Scoring.Behavior, Scoring.Loyalty, Scoring.DecayHalfLifeDays, Scoring.PreferenceSteepness),
+            Customers.SnapshotEvery,
+            TimeSpan.FromSeconds(Math.Max(1, Customers.PassivateAfterSeconds)),
+            clock);
+        var tuning = PersistenceTuning.Default with
+        {
+            BatchSize = Journal.BatchSize,
+            Parallelism = Journal.Parallelism,
+            MaxConcurrentRecoveries = Journal.MaxConcurrentRecoveries,
+        };
+        return new LoyaltyActorsOptions(customers, journal, tuning);
+    }
+
+    public IngressOptions ToIngressOptions() => new(
+        WireLimits.Default with { Currency = Currency },
+        Ingress.MaxBodyBytes, Ingress.MaxEventsPerRequest, TimeSpan.FromSeconds(Ingress.WriteTimeoutSeconds));
+}
+
+/// <summary>A setting is missing or out of range; the message names the key.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);

@@ -1,0 +1,25 @@
+using System.CommandLine;
+using LoyaltyActors.Host;
+using LoyaltyActors.Host.Cli;
+using LoyaltyActors.Host.Configuration;
+
+var root = new RootCommand("""
+    LoyaltyActors: a real-time customer-loyalty engine.
+    With no subcommand, runs `serve` with its defaults.
+    Example: loyalty serve --data-dir ./data
+    """);
+root.Subcommands.Add(ServeCommand.Create());
+
+// `loyalty` alone (or with only serve's options) means `loyalty serve`.
+if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+    args = ["serve", .. args];
+
+try
+{
+    return await root.Parse(args).InvokeAsync();
+}
+catch (Exception ex) when (ex is DataDirInUseException or ConfigurationException)
+{
+    Console.Error.WriteLine("loyalty: " + ex.Message);
+    return 2;
+}

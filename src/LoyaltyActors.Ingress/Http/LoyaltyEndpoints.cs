@@ -1,0 +1,243 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Hosting;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Wire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using NodaTime;
+using NodaTime.Text;
+
+namespace LoyaltyActors.Ingress.Http;
+
+/// <summary>The HTTP API of CONTRACT.md. Errors are <c>application/problem+json</c> naming the field.</summary>
+public static class LoyaltyEndpoints
+{
+    public static IEndpointRouteBuilder MapLoyaltyEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/events", PostEvents);
+        app.MapGet("/v1/customers/{id}", GetCustomer);
+        app.MapGet("/v1/customers/{id}/summary", GetSummary);
+        app.MapPost("/v1/customers/{id}/redeem", Redeem);
+        app.MapGet("/health", Health);
+        return app;
+    }
+
+    private static async Task<IResult> PostEvents(HttpContext http, IngressOptions options, EventIngestor ingestor)
+    {
+        var body = await ReadBodyAsync(http.Request, options.MaxBodyBytes);
+        if (body is null) return TooLarge($"the body exceeds {options.MaxBodyBytes} bytes");
+        var ndjson = http.Request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true;
+        var parsed = EventBodyReader.Read(body.Value, ndjson, options.Wire, options.MaxEventsPerRequest);
+        if (parsed.TooLarge) return TooLarge(parsed.Unparsable!);
+        if (parsed.Unparsable is not null) return Problem(400, "Unreadable body", parsed.Unparsable);
+
+        EventOutcome[] outcomes;
+        try
+        {
+            outcomes = await ingestor.IngestAsync(parsed.Events, http.RequestAborted);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return Unavailable(ex.Message);
+        }
+
+        int accepted = 0, duplicates = 0, rejected = 0;
+        foreach (var o in outcomes)
+        {
+            switch (o.Status)
+            {
+                case EventOutcome.Accepted: accepted++; break;
+                case EventOutcome.Duplicate: duplicates++; break;
+                default: rejected++; break;
+            }
+        }
+
+        var reply = new IngestReply(accepted, duplicates, rejected,
+            outcomes.Select(o => new IngestResult(o.EventId, o.Status, o.Error)).ToArray());
+        if (parsed.Shape == BodyShape.SingleObject && rejected == 1)
+        {
+            var o = outcomes[0];
+            return Results.Json(new
+            {
+                type = "about:blank",
+                title = "Invalid event",
+                status = 422,
+                detail = o.Error,
+                field = FieldOf(o.Error),
+                accepted, duplicates, rejected,
+                results = reply.Results,
+            }, LoyaltyJson.Options, "application/problem+json", 422);
+        }
+
+        var status = rejected == 0 ? 200 : accepted + duplicates == 0 ? 422 : 207;
+        return Results.Json(reply, LoyaltyJson.Options, statusCode: status);
+    }
+
+    private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers, IngressOptions options)
+    {
+        Instant? asOf = null;
+        if (as_of is not null)
+        {
+            var parsed = OffsetDateTimePattern.ExtendedIso.Parse(as_of);
+            if (parsed.Success) asOf = parsed.Value.ToInstant();
+            else if (LocalDatePattern.Iso.Parse(as_of) is { Success: true } date)
+                asOf = date.Value.PlusDays(1).AtMidnight().InUtc().ToInstant() - Duration.Epsilon;
+            else return Problem(400, "Invalid query parameter", $"as_of: '{as_of}' is not an ISO-8601 instant (2026-11-20T10:15:00Z) or date (2026-11-20)", "as_of");
+        }
+
+        var result = await AskOrNull<ProfileResult>(customers.ActorRef, new GetProfile(id, asOf), options.WriteTimeout);
+        if (result is null) return Unavailable("the customer did not answer in time");
+        if (result.Profile is null) return Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'");
+        return Results.Json(result.Profile, LoyaltyJson.Options);
+    }
+
+    private static async Task<IResult> GetSummary(string id, string? as_of, string? freq, string? freq_multiplier,
+        IRequiredActor<CustomerRegion> customers, IngressOptions options, IClock clock)
+    {
+        LocalDate asOf;
+        if (as_of is null) asOf = clock.GetCurrentInstant().InUtc().Date;
+        else if (LocalDatePattern.Iso.Parse(as_of) is { Success: true } d) asOf = d.Value;
+        else return Problem(400, "Invalid query parameter", $"as_of: '{as_of}' is not an ISO-8601 date such as 1997-09-30", "as_of");
+
+        SummaryFrequency frequency;
+        try
+        {
+            frequency = LifetimesSummaries.ParseFrequency(freq ?? "D");
+        }
+        catch (ArgumentException)
+        {
+            return Problem(400, "Invalid query parameter", $"freq: must be D or W, not '{freq}'", "freq");
+        }
+
+        var multiplier = 1.0;
+        if (freq_multiplier is not null
+            && (!double.TryParse(freq_multiplier, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out multiplier)
+                || !double.IsFinite(multiplier) || multiplier <= 0))
+            return Problem(400, "Invalid query parameter", $"freq_multiplier: must be a positive number, not '{freq_multiplier}'", "freq_multiplier");
+
+        var result = await AskOrNull<SummaryResult>(customers.ActorRef, new GetSummary(id, asOf, frequency, multiplier), options.WriteTimeout);
+        if (result is null) return Unavailable("the customer did not answer in time");
+        if (!result.Known) return Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'");
+        var s = result.Summary ?? default;
+        return Results.Json(new JsonObject
+        {
+            ["customer_id"] = id,
+            ["as_of"] = LocalDatePattern.Iso.Format(asOf),
+            ["freq"] = frequency == SummaryFrequency.Week ? "W" : "D",
+            ["freq_multiplier"] = multiplier,
+            ["frequency"] = s.Frequency,
+            ["recency"] = s.Recency,
+            ["T"] = s.T,
+            ["monetary_value"] = s.MonetaryValue,
+            ["has_purchases"] = result.Summary is not null,
+        });
+    }
+
+    private static async Task<IResult> Redeem(string id, HttpContext http, IngressOptions options, EventIngestor ingestor, IClock clock)
+    {
+        var body = await ReadBodyAsync(http.Request, 64 * 1024);
+        if (body is null) return TooLarge("the body exceeds 65536 bytes");
+        JsonObject? obj;
+        try
+        {
+            obj = JsonNode.Parse(body.Value.Span) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            return Problem(400, "Unreadable body", "the body is not valid JSON: " + ex.Message);
+        }
+
+        if (obj is null) return Problem(400, "Unreadable body", "the body must be an object {event_id, points, reward}");
+        obj["type"] = WireFormat.Redeem;
+        obj["customer_id"] = id;
+        if (!obj.ContainsKey("occurred_at")) obj["occurred_at"] = InstantPattern.ExtendedIso.Format(clock.GetCurrentInstant());
+        using var doc = JsonDocument.Parse(obj.ToJsonString());
+        var wire = WireFormat.Read(doc.RootElement, options.Wire);
+
+        EventOutcome outcome;
+        try
+        {
+            outcome = (await ingestor.IngestAsync([wire], http.RequestAborted))[0];
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return Unavailable(ex.Message);
+        }
+
+        var result = new IngestResult(outcome.EventId, outcome.Status, outcome.Error);
+        if (outcome.Kind == RejectionKind.InsufficientPoints)
+            return Problem(409, "Balance too low", outcome.Error!, "points");
+        if (outcome.Status == EventOutcome.Rejected)
+            return Problem(422, "Invalid redemption", outcome.Error!, FieldOf(outcome.Error));
+        return Results.Json(result, LoyaltyJson.Options);
+    }
+
+    private static async Task<IResult> Health(IRequiredActor<CustomerRegion> customers)
+    {
+        var live = await AskOrNull<object>(customers.ActorRef, LocalCustomerRegion.GetLiveCount.Instance, TimeSpan.FromSeconds(2));
+        return live is int count
+            ? Results.Json(new { status = "ready", customers_awake = count })
+            : Results.Json(new { status = "unavailable" }, statusCode: 503);
+    }
+
+    private static async Task<T?> AskOrNull<T>(IActorRef actor, object message, TimeSpan timeout) where T : class
+    {
+        try
+        {
+            return await actor.Ask<T>(message, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The body, or null when it is larger than <paramref name="limit"/> bytes.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit)
+    {
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+
+        return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string? FieldOf(string? error)
+    {
+        if (error is null) return null;
+        var colon = error.IndexOf(':');
+        return colon > 0 && !error[..colon].Contains(' ') ? error[..colon] : null;
+    }
+
+    private static IResult Problem(int status, string title, string detail, string? field = null) =>
+        Results.Problem(detail, statusCode: status, title: title,
+            extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+
+    private static IResult TooLarge(string detail) => Problem(413, "Payload too large", detail);
+
+    private static IResult Unavailable(string detail) => new RetryAfterResult(Problem(503, "Storage unavailable", detail), 2);
+
+    private sealed record IngestResult(string? EventId, string Status, string? Error);
+
+    private sealed record IngestReply(int Accepted, int Duplicates, int Rejected, IngestResult[] Results);
+
+    private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}
