@@ -21,13 +21,18 @@ public sealed class CustomerActor : ReceivePersistentActor
     private CustomerState _state = CustomerState.Empty;
     private int _eventsSinceSnapshot;
     private IActorRef? _awaitingWrite;
+    private long? _recoveredFromSnapshotAt;
 
     public CustomerActor(string customerId, CustomerSettings settings)
     {
         _customerId = customerId;
         _settings = settings;
 
-        Recover<SnapshotOffer>(offer => _state = (CustomerState)offer.Snapshot);
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state = (CustomerState)offer.Snapshot;
+            _recoveredFromSnapshotAt = offer.Metadata.SequenceNr;
+        });
         Recover<CustomerEvent>(e =>
         {
             _state = _state.Apply(e);
@@ -47,6 +52,7 @@ public sealed class CustomerActor : ReceivePersistentActor
                 LifetimesSummaries.Compute(_state.PurchaseDays, q.AsOf, q.Frequency, q.FrequencyMultiplier)));
             PassivateIfEmpty();
         });
+        Command<GetCustomerState>(_ => Sender.Tell(new CustomerStateResult(_state, _recoveredFromSnapshotAt, LastSequenceNr)));
         Command<SaveSnapshotSuccess>(s =>
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of {0} failed; the journal still has every event", PersistenceId));

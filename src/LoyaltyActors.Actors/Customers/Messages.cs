@@ -41,3 +41,8 @@ public sealed class StopCustomer
     {
     }
 }
+
+/// <summary>Diagnostics: the raw state, and the snapshot recovery started from (null: none).</summary>
+internal sealed record GetCustomerState(string CustomerId) : ICustomerMessage;
+
+internal sealed record CustomerStateResult(CustomerState State, long? RecoveredFromSnapshotAt, long LastSequenceNr);

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Configuration;
+using LoyaltyActors.Domain.Customers;
 using Akka.Hosting;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
@@ -18,6 +20,26 @@ public static class LoyaltyActorsHosting
     public const string SystemName = "loyalty";
 
     /// <summary>
+    /// The complete configuration of persistence and serialization: what <see cref="WithLoyaltyActors"/>
+    /// adds, usable on its own (e.g. by a TestKit actor system).
+    /// </summary>
+    public static Config ActorSystemConfig(JournalSettings journal, PersistenceTuning tuning) =>
+        PersistenceHocon.For(journal, tuning)
+            .WithFallback(ConfigurationFactory.ParseString($$"""
+                akka.actor {
+                  serializers.loyalty = "{{typeof(LoyaltySerializer).AssemblyQualifiedName}}"
+                  serialization-bindings {
+                    "{{typeof(CustomerEvent).AssemblyQualifiedName}}" = loyalty
+                    "{{typeof(CustomerState).AssemblyQualifiedName}}" = loyalty
+                  }
+                  serialization-identifiers {
+                    "{{typeof(LoyaltySerializer).AssemblyQualifiedName}}" = {{LoyaltySerializer.SerializerId}}
+                  }
+                }
+                """))
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+
+    /// <summary>
     /// Wires persistence, serialization and the customer region into an Akka.Hosting builder.
     /// Shared by the host and the tests, so both run the same actor system.
     /// </summary>
@@ -25,9 +47,7 @@ public static class LoyaltyActorsHosting
     {
         if (options.Journal.IsSqlite) SqliteSetup.Prepare(options.Journal.ConnectionString);
         return builder
-            .AddHocon(PersistenceHocon.For(options.Journal, options.Tuning), HoconAddMode.Prepend)
-            .AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append)
-            .WithCustomSerializer("loyalty", LoyaltySerializer.BoundTypes, system => new LoyaltySerializer(system))
+            .AddHocon(ActorSystemConfig(options.Journal, options.Tuning), HoconAddMode.Prepend)
             .WithActors((system, registry) =>
             {
                 var region = system.ActorOf(

@@ -103,6 +103,8 @@ public static class CustomerDecider
 
     private static Decision DecideRedeem(CustomerState state, RedeemPoints d)
     {
+        if (d.Points <= 0)
+            return new Decision.Rejected(RejectionKind.Invalid, "points", $"must be a positive whole number of points, got {d.Points}");
         if (d.Points > state.PointsBalance)
             return new Decision.Rejected(RejectionKind.InsufficientPoints, "points",
                 $"redeeming {d.Points} points exceeds the balance of {state.PointsBalance}");

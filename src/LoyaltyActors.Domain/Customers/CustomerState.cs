@@ -154,19 +154,10 @@ public static class EpochDays
         return (int)days;
     }
 
-    public static int Of(LocalDate date) => date.DayOfYear - 1 + DaysBeforeYear(date.Year);
+    public static int Of(LocalDate date) => Period.DaysBetween(new LocalDate(1970, 1, 1), date);
 
     public static LocalDate ToDate(int epochDay) => new LocalDate(1970, 1, 1).PlusDays(epochDay);
 
     /// <summary>The Monday that starts the ISO week (Monday–Sunday) containing <paramref name="epochDay"/>.</summary>
     public static int WeekStart(int epochDay) => epochDay - (((epochDay + 3) % 7) + 7) % 7;
-
-    private static int DaysBeforeYear(int year)
-    {
-        // Days from 1970-01-01 to January 1st of `year` in the proleptic Gregorian calendar.
-        long y = year - 1;
-        long days = 365 * y + y / 4 - y / 100 + y / 400;
-        const long daysBefore1970 = 365 * 1969L + 1969 / 4 - 1969 / 100 + 1969 / 400;
-        return (int)(days - daysBefore1970);
-    }
 }

@@ -17,8 +17,9 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
     /// </summary>
     public static long PointsToReverse(OrderLine line, int qty)
     {
-        var before = line.Points * line.ReturnedQty / line.Qty;
-        var after = line.Points * (line.ReturnedQty + qty) / line.Qty;
+        // Int128: points × units can exceed a long at the wire limits.
+        var before = (long)((Int128)line.Points * line.ReturnedQty / line.Qty);
+        var after = (long)((Int128)line.Points * (line.ReturnedQty + qty) / line.Qty);
         return after - before;
     }
 }

@@ -1,0 +1,336 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Tests.Support;
+using NodaTime;
+using Xunit;
+
+namespace LoyaltyActors.Domain.Tests;
+
+/// <summary>
+/// Properties of decide-then-evolve over generated histories of a handful of customers, orders and SKUs:
+/// duplicates change nothing, replaying the accepted events equals the live loop, a full return gives back
+/// every point its purchase earned.
+/// </summary>
+public sealed class CustomerPropertyTests
+{
+    private static readonly Instant Start = Instant.FromUtc(2026, 1, 1, 0, 0);
+    private static readonly string[] Customers = ["C-1", "C-2", "C-3"];
+    private static readonly (string Sku, string Category)[] Skus =
+        [("SKU-1", "dairy"), ("SKU-2", "dairy"), ("SKU-3", "bakery"), ("SKU-4", ""), ("SKU-5", "produce")];
+    private static readonly decimal[] Prices = [0m, 0.33m, 0.99m, 2.50m, 3.50m, 7.77m, 19.99m, 120.00m];
+    private static readonly decimal[] Rates = [1m, 0.5m, 2.37m, 10m, 0.1m];
+
+    // ---- what a history is made of: steps resolved against the live state into commands ----
+
+    /// <summary>Something a customer does; <see cref="Resolve"/> turns it into the command sent at that point.</summary>
+    public abstract record Step(string CustomerId, int Minute)
+    {
+        public Instant At => Start + Duration.FromMinutes(Minute);
+
+        public abstract CustomerCommand Resolve(string eventId, CustomerState state);
+    }
+
+    public sealed record Buy(string CustomerId, int Minute, int OrderNo, IReadOnlyList<(int Sku, int Qty, decimal Price)> Lines) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state) =>
+            new RecordPurchase(eventId, CustomerId, At, $"O-{OrderNo}", "pos",
+                Lines.Select(l => new PurchaseLineInput(Skus[l.Sku].Sku, Skus[l.Sku].Category, l.Qty, l.Price)).ToList());
+
+        public override string ToString() => $"Buy({CustomerId} @{Minute} O-{OrderNo}: {string.Join(" ", Lines.Select(l => $"{Skus[l.Sku].Sku}×{l.Qty}@{l.Price}"))})";
+    }
+
+    /// <summary>
+    /// Returns units of one of the customer's orders (picked by index among the orders recorded so far, so that
+    /// most returns can succeed); some ask for too many units or a SKU the order lacks, some name no order at all.
+    /// </summary>
+    public sealed record GiveBack(string CustomerId, int Minute, int OrderPick, IReadOnlyList<(int LinePick, int Qty)> Lines, bool UnknownOrder) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state)
+        {
+            var orders = state.OrdersById.Keys.Order(StringComparer.Ordinal).ToList();
+            if (UnknownOrder || orders.Count == 0)
+                return new RecordReturn(eventId, CustomerId, At, "O-unknown", "pos", [new ReturnLineInput("SKU-1", 1)]);
+            var orderId = orders[OrderPick % orders.Count];
+            var order = state.OrdersById[orderId];
+            return new RecordReturn(eventId, CustomerId, At, orderId, "pos",
+                Lines.Select(l => new ReturnLineInput(l.LinePick < 0 ? "SKU-404" : order.Lines[l.LinePick % order.Lines.Length].Sku, l.Qty)).ToList());
+        }
+
+        public override string ToString() =>
+            $"GiveBack({CustomerId} @{Minute} order#{OrderPick}{(UnknownOrder ? " unknown" : "")}: {string.Join(" ", Lines.Select(l => $"line#{l.LinePick}×{l.Qty}"))})";
+    }
+
+    public sealed record Look(string CustomerId, int Minute, int Sku, double Dwell) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state) => new RecordView(eventId, CustomerId, At, Skus[Sku].Sku, Dwell);
+    }
+
+    public sealed record Rate(string CustomerId, int Minute, int Sku, int Rating) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state) => new RecordReview(eventId, CustomerId, At, Skus[Sku].Sku, Rating);
+    }
+
+    public sealed record Spend(string CustomerId, int Minute, long Points) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state) => new RedeemPoints(eventId, CustomerId, At, Points, "voucher");
+    }
+
+    public sealed record History(decimal Rate, IReadOnlyList<Step> Steps)
+    {
+        public PointsPolicy Policy => new(Rate, 1);
+
+        public override string ToString() => $"rate {Rate}:\n  " + string.Join("\n  ", Steps);
+    }
+
+    private static Gen<Step> StepGen(string[] customers)
+    {
+        var customer = Gen.Elements(customers);
+        var minute = Gen.Choose(0, 60 * 24 * 120); // four months, in any order
+        var buy = from c in customer
+                  from m in minute
+                  from order in Gen.Choose(1, 8) // a reused order number is refused: that path is exercised too
+                  from lines in Gen.NonEmptyListOf(
+                      from sku in Gen.Choose(0, Skus.Length - 1)
+                      from qty in Gen.Choose(1, 5)
+                      from price in Gen.Elements(Prices)
+                      select (sku, qty, price)).Select(l => l.Take(4).ToList())
+                  select (Step)new Buy(c, m, order, lines);
+        var giveBack = from c in customer
+                       from m in minute
+                       from pick in Gen.Choose(0, 7)
+                       from lines in Gen.NonEmptyListOf(
+                           from line in Gen.Frequency((9, Gen.Choose(0, 3)), (1, Gen.Constant(-1)))
+                           from qty in Gen.Choose(1, 3)
+                           select (line, qty)).Select(l => l.Take(3).ToList())
+                       from unknown in Gen.Frequency((9, Gen.Constant(false)), (1, Gen.Constant(true)))
+                       select (Step)new GiveBack(c, m, pick, lines, unknown);
+        var look = from c in customer from m in minute from sku in Gen.Choose(0, Skus.Length - 1) from dwell in Gen.Choose(0, 600)
+                   select (Step)new Look(c, m, sku, dwell / 4.0);
+        var rate = from c in customer from m in minute from sku in Gen.Choose(0, Skus.Length - 1) from r in Gen.Choose(1, 5)
+                   select (Step)new Rate(c, m, sku, r);
+        var spend = from c in customer from m in minute from p in Gen.Choose(1, 80)
+                    select (Step)new Spend(c, m, p);
+        return Gen.Frequency((5, buy), (4, giveBack), (1, look), (1, rate), (2, spend));
+    }
+
+    private static Arbitrary<History> HistoryArb(string[] customers, int maxSteps) =>
+        (from rate in Gen.Elements(Rates)
+         from steps in Gen.ListOf(StepGen(customers)).Select(s => s.Take(maxSteps).ToList())
+         select new History(rate, steps)).ToArbitrary();
+
+    /// <summary>The actor's loop over every customer: per customer state, the commands sent and the accepted events.</summary>
+    private sealed class LiveRun
+    {
+        public Dictionary<string, CustomerState> States { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<CustomerEvent>> Journal { get; } = new(StringComparer.Ordinal);
+        public List<CustomerCommand> AcceptedCommands { get; } = [];
+        public int Rejected { get; private set; }
+
+        public CustomerState StateOf(string customerId) => States.GetValueOrDefault(customerId, CustomerState.Empty);
+
+        public Decision Send(CustomerCommand command, PointsPolicy policy)
+        {
+            var (next, decision) = StateOf(command.CustomerId).Handle(command, policy);
+            States[command.CustomerId] = next;
+            if (decision is Decision.Accepted accepted)
+            {
+                AcceptedCommands.Add(command);
+                if (!Journal.TryGetValue(command.CustomerId, out var events)) Journal[command.CustomerId] = events = [];
+                events.Add(accepted.Event);
+            }
+            else if (decision is Decision.Rejected)
+            {
+                Rejected++;
+            }
+
+            return decision;
+        }
+    }
+
+    // ---- (a) duplicates change nothing ----
+
+    [Property(MaxTest = 150)]
+    public Property Deciding_a_command_again_after_it_was_applied_is_a_duplicate_and_changes_nothing() =>
+        Prop.ForAll(HistoryArb(Customers, 40), history =>
+        {
+            var live = new LiveRun();
+            for (var i = 0; i < history.Steps.Count; i++)
+            {
+                var step = history.Steps[i];
+                var command = step.Resolve($"e-{i}", live.StateOf(step.CustomerId));
+                if (live.Send(command, history.Policy) is not Decision.Accepted) continue;
+
+                // the same command straight away (a POS retry), and a resend with another payload under the same id
+                var before = StateProjection.Of(live.StateOf(command.CustomerId));
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Policy));
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command with { OccurredAt = command.OccurredAt + Duration.FromDays(1) }, history.Policy));
+                Assert.Equal(before, StateProjection.Of(live.StateOf(command.CustomerId)));
+            }
+
+            // replaying the whole input again, in reverse, changes nothing either
+            var final = Customers.ToDictionary(c => c, c => StateProjection.Of(live.StateOf(c)));
+            var acceptedBefore = live.AcceptedCommands.Count;
+            foreach (var command in live.AcceptedCommands.AsEnumerable().Reverse().ToList())
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Policy));
+            Assert.Equal(acceptedBefore, live.AcceptedCommands.Count);
+            Assert.All(Customers, c => Assert.Equal(final[c], StateProjection.Of(live.StateOf(c))));
+        });
+
+    // ---- (b) replay equals live ----
+
+    [Property(MaxTest = 150)]
+    public Property Replaying_the_accepted_events_from_scratch_gives_the_live_state() =>
+        Prop.ForAll(HistoryArb(Customers, 40), history =>
+        {
+            var live = new LiveRun();
+            for (var i = 0; i < history.Steps.Count; i++)
+            {
+                var step = history.Steps[i];
+                live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Policy);
+            }
+
+            foreach (var customer in Customers)
+            {
+                var journal = live.Journal.GetValueOrDefault(customer, []);
+                var expected = StateProjection.Of(live.StateOf(customer));
+
+                Assert.Equal(expected, StateProjection.Of(CustomerState.Empty.ApplyAll(journal)));
+
+                // recovering from a snapshot taken part-way gives the same state as well
+                var cut = journal.Count / 2;
+                var snapshot = CustomerState.Empty.ApplyAll(journal.Take(cut));
+                Assert.Equal(expected, StateProjection.Of(snapshot.ApplyAll(journal.Skip(cut))));
+            }
+        });
+
+    [Property(MaxTest = 100)]
+    public Property Replay_does_not_depend_on_the_points_rule_in_force_at_replay_time() =>
+        Prop.ForAll(HistoryArb(["C-1"], 30), history =>
+        {
+            // the live run earns under the history's rule; deciding the same commands under another rule would differ,
+            // but folding the journal never consults a rule: points are in the events
+            var live = new LiveRun();
+            for (var i = 0; i < history.Steps.Count; i++)
+                live.Send(history.Steps[i].Resolve($"e-{i}", live.StateOf("C-1")), history.Policy);
+            var journal = live.Journal.GetValueOrDefault("C-1", []);
+
+            var purchases = journal.OfType<PurchaseRecorded>().ToList();
+            Assert.All(purchases, p => Assert.Equal(p.Lines.Select(l => history.Policy.PointsFor(l.Qty, l.UnitPrice)), p.Lines.Select(l => l.Points)));
+            Assert.Equal(purchases.Sum(p => p.Points), CustomerState.Empty.ApplyAll(journal).PointsEarned);
+        });
+
+    [Fact]
+    public void Generated_histories_exercise_acceptances_rejections_and_returns()
+    {
+        // guards the generators: the properties above are only as good as the paths their histories reach
+        var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var history in HistoryArb(Customers, 40).Generator.Sample(numberOfSamples: 100, size: 60))
+        {
+            var live = new LiveRun();
+            for (var i = 0; i < history.Steps.Count; i++)
+            {
+                var step = history.Steps[i];
+                var decision = live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Policy);
+                var kind = decision switch
+                {
+                    Decision.Accepted a => a.Event.GetType().Name,
+                    Decision.Rejected r => $"{r.Kind}:{(r.Field.StartsWith("lines", StringComparison.Ordinal) ? r.Field[(r.Field.IndexOf('.') + 1)..] : r.Field)}",
+                    _ => "Duplicate",
+                };
+                kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+            }
+        }
+
+        string[] expectedKinds =
+        [
+            nameof(PurchaseRecorded), nameof(ReturnRecorded), nameof(ItemViewed), nameof(ReviewPosted), nameof(PointsRedeemed),
+            "Invalid:order_id", "UnknownOrder:order_id", "Invalid:qty", "Invalid:sku", "InsufficientPoints:points",
+        ];
+        Assert.All(expectedKinds, k => Assert.True(kinds.GetValueOrDefault(k) >= 20, $"{k}: {kinds.GetValueOrDefault(k)} in {string.Join(", ", kinds)}"));
+    }
+
+    [Fact]
+    public void State_projection_compares_states_by_value_not_by_reference()
+    {
+        // the properties compare states through StateProjection; it must equate separately built equal states
+        // and tell apart states that differ only deep inside an order line
+        var policy = PointsPolicy.Default;
+        var purchase = new RecordPurchase("e-1", "C-1", Start, "O-1", "pos", [new PurchaseLineInput("SKU-1", "dairy", 2, 3.50m)]);
+        var one = CustomerState.Empty.Accept(purchase, policy);
+        var other = CustomerState.Empty.Accept(purchase, policy);
+        Assert.NotEqual(one, other); // the record's collections compare by reference
+        Assert.Equal(StateProjection.Of(one), StateProjection.Of(other));
+
+        var line = one.OrdersById["O-1"].Lines[0];
+        var touched = one with
+        {
+            OrdersById = one.OrdersById.SetItem("O-1", one.OrdersById["O-1"] with { Lines = [line with { PointsReversed = 1 }] }),
+        };
+        Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(touched));
+        Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(one with { EventIds = one.EventIds.Add("e-2") }));
+    }
+
+    // ---- (c) purchase then full return ----
+
+    public sealed record FullReturnCase(History Before, decimal Rate, IReadOnlyList<(int Sku, int Qty, decimal Price)> Lines, int Seed)
+    {
+        public override string ToString() =>
+            $"rate {Rate}, lines {string.Join(" ", Lines.Select(l => $"{Skus[l.Sku].Sku}×{l.Qty}@{l.Price}"))}, seed {Seed}, after {Before}";
+    }
+
+    private static Arbitrary<FullReturnCase> FullReturnArb =>
+        (from before in HistoryArb(["C-1"], 25).Generator
+         from rate in Gen.Elements(Rates)
+         from lines in Gen.NonEmptyListOf(
+             from sku in Gen.Choose(0, Skus.Length - 1)
+             from qty in Gen.Choose(1, 9)
+             from price in Gen.Elements(Prices)
+             select (sku, qty, price)).Select(l => l.Take(5).ToList())
+         from seed in Gen.Choose(0, int.MaxValue)
+         select new FullReturnCase(before, rate, lines, seed)).ToArbitrary();
+
+    [Property(MaxTest = 200)]
+    public Property Purchase_followed_by_its_full_return_leaves_the_points_balance_where_it_was() =>
+        Prop.ForAll(FullReturnArb, c =>
+        {
+            // any earlier history of the customer, under its own rule
+            var live = new LiveRun();
+            for (var i = 0; i < c.Before.Steps.Count; i++)
+                live.Send(c.Before.Steps[i].Resolve($"h-{i}", live.StateOf("C-1")), c.Before.Policy);
+            var before = live.StateOf("C-1");
+
+            var policy = new PointsPolicy(c.Rate, 2);
+            var purchase = new RecordPurchase("buy", "C-1", Start, "O-full", "pos",
+                c.Lines.Select(l => new PurchaseLineInput(Skus[l.Sku].Sku, Skus[l.Sku].Category, l.Qty, l.Price)).ToList());
+            var state = before.Accept(purchase, policy);
+
+            // every unit goes back, split into random chunks per SKU, sent in random order over several return events
+            var random = new Random(c.Seed);
+            var chunks = new List<ReturnLineInput>();
+            foreach (var sku in c.Lines.GroupBy(l => Skus[l.Sku].Sku))
+            {
+                var left = sku.Sum(l => l.Qty);
+                while (left > 0)
+                {
+                    var take = random.Next(1, left + 1);
+                    chunks.Add(new ReturnLineInput(sku.Key, take));
+                    left -= take;
+                }
+            }
+
+            var shuffled = chunks.OrderBy(_ => random.Next()).ToList();
+            var n = 0;
+            while (shuffled.Count > 0)
+            {
+                var batch = shuffled.Take(random.Next(1, 4)).ToList();
+                shuffled.RemoveRange(0, batch.Count);
+                state = state.Accept(new RecordReturn($"back-{n++}", "C-1", Start, "O-full", "pos", batch), policy);
+            }
+
+            Assert.Equal(before.PointsBalance, state.PointsBalance);
+            Assert.Equal(before.NetSpend, state.NetSpend);
+            Assert.All(state.OrdersById["O-full"].Lines, l => Assert.Equal((l.Qty, l.Points), (l.ReturnedQty, l.PointsReversed)));
+        });
+}
