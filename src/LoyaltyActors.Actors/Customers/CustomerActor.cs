@@ -2,6 +2,9 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
 using LoyaltyActors.Domain.Customers;
 
 namespace LoyaltyActors.Actors.Customers;
@@ -43,11 +46,20 @@ public sealed class CustomerActor : ReceivePersistentActor
         Command<RecordEvents>(Record);
         Command<GetProfile>(q =>
         {
-            Sender.Tell(new ProfileResult(_state.EventCount == 0 ? null : Profile(_state, q.AsOf)));
+            if (q.AsOf is { } asOf && _state.EventCount > 0 && !(_state.LastEventAt <= asOf))
+                ProfileAsOf(asOf).PipeTo(Sender);
+            else
+                Sender.Tell(new ProfileResult(_state.EventCount == 0 ? null : Profile(_state, q.AsOf)));
             PassivateIfEmpty();
         });
         Command<GetSummary>(q =>
         {
+            if (!(q.FrequencyMultiplier > 0) || !double.IsFinite(q.FrequencyMultiplier))
+            {
+                Sender.Tell(new Status.Failure(new ArgumentOutOfRangeException(nameof(q.FrequencyMultiplier), "freq_multiplier must be a positive number")));
+                return;
+            }
+
             Sender.Tell(new SummaryResult(_state.EventCount > 0,
                 LifetimesSummaries.Compute(_state.PurchaseDays, q.AsOf, q.Frequency, q.FrequencyMultiplier)));
             PassivateIfEmpty();
@@ -87,6 +99,7 @@ public sealed class CustomerActor : ReceivePersistentActor
         if (accepted.Count == 0)
         {
             Sender.Tell(result);
+            PassivateIfEmpty();
             return;
         }
 
@@ -108,6 +121,27 @@ public sealed class CustomerActor : ReceivePersistentActor
                 _eventsSinceSnapshot = 0;
             }
         });
+    }
+
+    /// <summary>
+    /// The profile as it was at <paramref name="asOf"/> (business time): this customer's own journal
+    /// folded from the start, keeping the events that occurred up to that instant. Other customers are
+    /// not touched, and nothing is written.
+    /// </summary>
+    private async Task<ProfileResult> ProfileAsOf(NodaTime.Instant asOf)
+    {
+        var journal = PersistenceQuery.Get(Context.System)
+            .ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var state = CustomerState.Empty;
+        await journal.CurrentEventsByPersistenceId(PersistenceId, 0, LastSequenceNr)
+            .RunForeach(envelope =>
+            {
+                if (envelope.Event is not CustomerEvent e || e.OccurredAt > asOf) return;
+                // A return can only be folded onto the order it refers to.
+                if (e is ReturnRecorded r && !state.OrdersById.ContainsKey(r.OrderId)) return;
+                state = state.Apply(e);
+            }, Context.System.Materializer());
+        return new ProfileResult(state.EventCount == 0 ? null : Profile(state, asOf));
     }
 
     private CustomerProfile Profile(CustomerState state, NodaTime.Instant? asOf) =>

@@ -11,9 +11,12 @@ public static class PersistenceHocon
 {
     public static Config For(JournalSettings journal, PersistenceTuning tuning)
     {
+        var overrides = string.IsNullOrWhiteSpace(tuning.ExtraHocon)
+            ? Config.Empty
+            : ConfigurationFactory.ParseString(tuning.ExtraHocon);
         var cs = Quote(journal.ConnectionString);
         var provider = Quote(journal.LinqToDbProvider);
-        return ConfigurationFactory.ParseString($$"""
+        return overrides.WithFallback(ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal {
                 plugin = "akka.persistence.journal.sql"
@@ -50,7 +53,7 @@ public static class PersistenceHocon
               }
               max-concurrent-recoveries = {{tuning.MaxConcurrentRecoveries}}
             }
-            """);
+            """));
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
@@ -63,7 +66,8 @@ public sealed record PersistenceTuning(
     int BufferSize = 50_000,
     int MaxRowByRowSize = 1,
     int MaxConcurrentRecoveries = 64,
-    int QueryRefreshMs = 100)
+    int QueryRefreshMs = 100,
+    string? ExtraHocon = null)
 {
     public static PersistenceTuning Default { get; } = new();
 }

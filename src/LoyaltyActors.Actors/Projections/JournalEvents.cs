@@ -1,0 +1,31 @@
+using Akka;
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams.Dsl;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Domain.Customers;
+
+namespace LoyaltyActors.Actors.Projections;
+
+/// <summary>One customer event read back from the journal with its global offset (journal ordering).</summary>
+public sealed record JournalEvent(string CustomerId, long SequenceNr, long Offset, CustomerEvent Event);
+
+/// <summary>Reads the journal through Akka.Persistence.Query, the same way for SQLite and PostgreSQL.</summary>
+public static class JournalEvents
+{
+    public static SqlReadJournal ReadJournal(ActorSystem system) =>
+        PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+
+    /// <summary>Every customer event stored so far, in journal order, after <paramref name="afterOffset"/>; then completes.</summary>
+    public static Source<JournalEvent, NotUsed> CurrentCustomerEvents(ActorSystem system, long afterOffset = 0) =>
+        ReadJournal(system)
+            .CurrentAllEvents(afterOffset == 0 ? Offset.NoOffset() : Offset.Sequence(afterOffset))
+            .Where(e => e.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal)
+                        && e.Event is CustomerEvent)
+            .Select(e => new JournalEvent(
+                e.PersistenceId[CustomerActor.PersistencePrefix.Length..],
+                e.SequenceNr,
+                e.Offset is Sequence s ? s.Value : 0,
+                (CustomerEvent)e.Event));
+}

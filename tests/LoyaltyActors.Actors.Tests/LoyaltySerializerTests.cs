@@ -1,0 +1,257 @@
+using System.Collections.Immutable;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+using FsCheck.Xunit;
+using LoyaltyActors.Actors.Serialization;
+using LoyaltyActors.Actors.Tests.Support;
+using LoyaltyActors.Domain.Customers;
+using NodaTime;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LoyaltyActors.Actors.Tests;
+
+/// <summary>Every persisted type goes through the serialization the production config binds, and back.</summary>
+public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerTestKit(output)
+{
+    private static readonly Instant At = Instant.FromUtc(2024, 3, 10, 9, 30).PlusNanoseconds(123_456_789);
+
+    private static readonly PurchaseRecorded Purchase = new("p-1", At, "order-1", "web",
+    [
+        new PurchasedLine("SKU-A", "fruit", 2, 3.50m, 7),
+        new PurchasedLine("SKU-FREE", "gift", 1, 0m, 0),
+        new PurchasedLine("SKU-B", "tools", 3, 19.99m, 59),
+        new PurchasedLine("SKU-Ü", "", 1, 0.0001m, 0),
+    ], RuleVersion: 2);
+
+    private static readonly ReturnRecorded Return = new("r-1", At + Duration.FromHours(5), "order-1", "store",
+    [
+        new ReturnedLine(0, "SKU-A", 1, 3.50m, 3),
+        new ReturnedLine(2, "SKU-B", 2, 39.98m, 39),
+    ]);
+
+    private static readonly ItemViewed View = new("v-1", At + Duration.FromDays(1), "SKU-A", 12.345);
+
+    private static readonly ReviewPosted Review = new("w-1", At + Duration.FromDays(1), "SKU-A", 5);
+
+    private static readonly PointsRedeemed Redeem = new("d-1", At + Duration.FromDays(2), 40, "free coffee");
+
+    /// <summary>Before 1970 and off the second: the first purchase of the folded state.</summary>
+    private static readonly Instant Moonwalk = Instant.FromUtc(1969, 7, 20, 20, 17, 40).PlusNanoseconds(1);
+
+    public static TheoryData<string> PersistedTypes => ["purchase", "return", "view", "review", "redeem", "state", "empty state"];
+
+    private static object Sample(string name) => name switch
+    {
+        "purchase" => Purchase,
+        "return" => Return,
+        "view" => View,
+        "review" => Review,
+        "redeem" => Redeem,
+        "state" => FoldedState(),
+        "empty state" => CustomerState.Empty,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
+    /// <summary>Three orders on three days (one before 1970), both returns, a view, a review and a redemption.</summary>
+    private static CustomerState FoldedState() => CustomerState.Empty.ApplyAll(
+    [
+        new PurchaseRecorded("p-0", Moonwalk, "order-0", "store", [new PurchasedLine("SKU-M", "space", 1, 1969.07m, 1969)], 1),
+        Purchase,
+        new PurchaseRecorded("p-2", At + Duration.FromDays(3), "order-2", "web", [new PurchasedLine("SKU-C", "books", 4, 2.25m, 9)], 1),
+        Return,
+        View,
+        Review,
+        Redeem,
+        new ReturnRecorded("r-2", At + Duration.FromDays(4), "order-2", "web", [new ReturnedLine(0, "SKU-C", 1, 2.25m, 2)]),
+    ]);
+
+    [Theory]
+    [MemberData(nameof(PersistedTypes))]
+    public void Every_persisted_type_is_bound_to_the_loyalty_serializer(string name)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(Sample(name));
+
+        Assert.IsType<LoyaltySerializer>(serializer);
+        Assert.Equal(4171, serializer.Identifier);
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistedTypes))]
+    public void Manifests_are_short_codes_not_type_names(string name)
+    {
+        var value = Sample(name);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(Sys.Serialization.FindSerializerFor(value), value);
+
+        Assert.InRange(manifest.Length, 1, 3);
+        Assert.DoesNotContain(".", manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain(value.GetType().Name, manifest, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Each_persisted_type_has_its_own_manifest()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(Purchase);
+        var manifests = new object[] { Purchase, Return, View, Review, Redeem, FoldedState() }.Select(serializer.Manifest).ToList();
+
+        Assert.Equal(manifests.Count, manifests.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistedTypes))]
+    public void Every_persisted_type_round_trips_to_the_same_type_and_bytes(string name)
+    {
+        var value = Sample(name);
+
+        var (copy, bytes) = RoundTrip(value);
+
+        Assert.IsType(value.GetType(), copy);
+        Assert.Equal(bytes, Bytes(copy));
+    }
+
+    [Fact]
+    public void Purchase_round_trips_every_line_with_exact_decimal_prices()
+    {
+        var copy = (PurchaseRecorded)RoundTrip(Purchase).Copy;
+
+        Assert.Equal(Purchase with { Lines = [] }, copy with { Lines = [] });
+        Assert.Equal(Purchase.Lines, copy.Lines.AsEnumerable());
+        // Decimal equality ignores scale; the digits written must survive too ("3.50", not "3.5").
+        Assert.Equal(["3.50", "0", "19.99", "0.0001"], copy.Lines.Select(l => l.UnitPrice.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(66.9701m, copy.Amount);
+        Assert.Equal(66L, copy.Points);
+        Assert.Equal(2, copy.RuleVersion);
+    }
+
+    [Fact]
+    public void Return_round_trips_line_indexes_amounts_and_points()
+    {
+        var copy = (ReturnRecorded)RoundTrip(Return).Copy;
+
+        Assert.Equal(Return with { Lines = [] }, copy with { Lines = [] });
+        Assert.Equal(Return.Lines, copy.Lines.AsEnumerable());
+        Assert.Equal([0, 2], copy.Lines.Select(l => l.LineIndex));
+        Assert.Equal(43.48m, copy.Amount);
+        Assert.Equal(42L, copy.Points);
+    }
+
+    [Fact]
+    public void View_review_and_redemption_round_trip_to_equal_records()
+    {
+        Assert.Equal(View, RoundTrip(View).Copy);
+        Assert.Equal(Review, RoundTrip(Review).Copy);
+        Assert.Equal(Redeem, RoundTrip(Redeem).Copy);
+    }
+
+    [Fact]
+    public void Folded_state_round_trips_every_counter_order_line_and_day()
+    {
+        var state = FoldedState();
+
+        var copy = (CustomerState)RoundTrip(state).Copy;
+
+        Assert.True(copy.EventIds.SetEquals(["p-0", "p-1", "p-2", "r-1", "v-1", "w-1", "d-1", "r-2"]));
+        Assert.Equal((3, 2), (copy.Orders, copy.Returns));
+        Assert.Equal((state.GrossSpend, state.ReturnedAmount, state.NetSpend), (copy.GrossSpend, copy.ReturnedAmount, copy.NetSpend));
+        Assert.Equal(Moonwalk, copy.FirstPurchaseAt);
+        Assert.Equal(At + Duration.FromDays(3), copy.LastPurchaseAt);
+        Assert.Equal(At + Duration.FromDays(4), copy.LastEventAt);
+        Assert.True(copy.Categories.SetEquals(["space", "fruit", "gift", "tools", "books"]));
+        Assert.Equal((1, 12.345, 1, 5), (copy.Views, copy.DwellSeconds, copy.Reviews, copy.RatingSum));
+        Assert.Equal(state.PurchaseDays, copy.PurchaseDays);
+        Assert.Equal(EpochDays.Of(Moonwalk), copy.PurchaseDays.Keys.First());
+        Assert.Equal(state.OrdersById.Keys.Order(StringComparer.Ordinal), copy.OrdersById.Keys.Order(StringComparer.Ordinal));
+        foreach (var (orderId, order) in state.OrdersById)
+        {
+            Assert.Equal(order.At, copy.OrdersById[orderId].At);
+            Assert.Equal(order.Lines, copy.OrdersById[orderId].Lines.AsEnumerable());
+        }
+
+        Assert.Equal((2044L, 44L, 40L, 1960L), (copy.PointsEarned, copy.PointsReversed, copy.PointsRedeemed, copy.PointsBalance));
+    }
+
+    [Fact]
+    public void Restored_state_decides_the_next_commands_like_the_original()
+    {
+        var state = FoldedState();
+        var copy = (CustomerState)RoundTrip(state).Copy;
+        var at = At + Duration.FromDays(9);
+        CustomerCommand[] next =
+        [
+            new RecordReturn("p-1", "c", at, "order-1", "web", [new ReturnLineInput("SKU-B", 1)]),
+            new RecordReturn("r-3", "c", at, "order-1", "web", [new ReturnLineInput("SKU-B", 1)]),
+            new RecordReturn("r-4", "c", at, "order-1", "web", [new ReturnLineInput("SKU-B", 2)]),
+            new RecordPurchase("p-9", "c", at, "order-2", "web", [new PurchaseLineInput("SKU-C", "books", 1, 1m)]),
+            new RedeemPoints("d-9", "c", at, state.PointsBalance, "everything"),
+            new RedeemPoints("d-10", "c", at, state.PointsBalance + 1, "too much"),
+        ];
+
+        foreach (var command in next)
+        {
+            var expected = CustomerDecider.Decide(state, command, PointsPolicy.Default);
+            var actual = CustomerDecider.Decide(copy, command, PointsPolicy.Default);
+            Assert.Equal(expected.GetType(), actual.GetType());
+            if (expected is Decision.Accepted a) Assert.Equal(Bytes(a.Event), Bytes(((Decision.Accepted)actual).Event));
+            else Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(0L, 0)]
+    [InlineData(0L, 1)]
+    [InlineData(-1L, 0)]
+    [InlineData(-1L, 999_999_999)]
+    [InlineData(-86_401L, 500_000_001)]
+    [InlineData(-14_182_940L, 1)] // 1969-07-20T20:17:40.000000001Z
+    [InlineData(-2_208_988_800L, 123)] // 1900-01-01
+    [InlineData(1_710_063_000L, 123_456_789)]
+    public void Instants_round_trip_to_the_nanosecond(long unixSeconds, int nanoseconds)
+    {
+        AssertInstantRoundTrips(Instant.FromUnixTimeSeconds(unixSeconds).PlusNanoseconds(nanoseconds));
+    }
+
+    [Fact]
+    public void The_first_and_last_representable_instants_round_trip()
+    {
+        AssertInstantRoundTrips(Instant.MinValue);
+        AssertInstantRoundTrips(Instant.MaxValue);
+    }
+
+    [Property(MaxTest = 200)]
+    public void Any_instant_within_six_millennia_of_1970_round_trips(long seconds, int nanoseconds)
+    {
+        AssertInstantRoundTrips(Instant.FromUnixTimeSeconds(seconds % 200_000_000_000L)
+            .PlusNanoseconds(Math.Abs(nanoseconds % 1_000_000_000)));
+    }
+
+    [Fact]
+    public void An_unknown_manifest_is_a_serialization_exception()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(View);
+        var bytes = serializer.ToBinary(View);
+
+        var direct = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "Z9"));
+        Assert.Contains("Z9", direct.Message, StringComparison.Ordinal);
+        Assert.Throws<SerializationException>(() => Sys.Serialization.Deserialize(bytes, LoyaltySerializer.SerializerId, "Z9"));
+    }
+
+    private void AssertInstantRoundTrips(Instant instant)
+    {
+        var viewed = (ItemViewed)RoundTrip(View with { OccurredAt = instant }).Copy;
+        Assert.Equal(instant, viewed.OccurredAt);
+
+        var state = CustomerState.Empty.Apply(new PurchaseRecorded("p", instant, "o", "web", [new PurchasedLine("S", "c", 1, 1m, 1)], 1));
+        var copy = (CustomerState)RoundTrip(state).Copy;
+        Assert.Equal((instant, instant, instant), (copy.FirstPurchaseAt!.Value, copy.LastPurchaseAt!.Value, copy.LastEventAt!.Value));
+        Assert.Equal(instant, copy.OrdersById["o"].At);
+    }
+
+    /// <summary>Serializes with whatever the system binds, then deserializes by serializer id and manifest, as the journal does.</summary>
+    private (object Copy, byte[] Bytes) RoundTrip(object value)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(value);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, value);
+        var bytes = serializer.ToBinary(value);
+        return (Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest), bytes);
+    }
+}

@@ -1,0 +1,65 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Scoring;
+using NodaTime;
+using NodaTime.Testing;
+using Xunit.Abstractions;
+
+namespace LoyaltyActors.Actors.Tests.Support;
+
+/// <summary>
+/// A TestKit whose actor system runs the production persistence and serialization config on its own
+/// SQLite file. xUnit makes one instance per test, so every test gets a fresh system and journal.
+/// </summary>
+public abstract class CustomerTestKit : TestKit
+{
+    protected CustomerTestKit(ITestOutputHelper output)
+        : this(new TempJournal(), output)
+    {
+    }
+
+    private CustomerTestKit(TempJournal journal, ITestOutputHelper output)
+        : base(journal.Config, LoyaltyActorsHosting.SystemName, output)
+    {
+        Journal = journal;
+    }
+
+    protected TempJournal Journal { get; }
+
+    protected FakeClock Clock { get; } = new(Instant.FromUtc(2024, 6, 1, 12, 0));
+
+    protected CustomerSettings Settings(int snapshotEvery = 1_000, TimeSpan? passivateAfter = null) =>
+        new(PointsPolicy.Default, ScoringSettings.Default, snapshotEvery, passivateAfter ?? TimeSpan.FromHours(1), Clock);
+
+    protected async Task<RecordEventsResult> RecordAsync(IActorRef customer, string customerId, params CustomerCommand[] commands)
+    {
+        customer.Tell(new RecordEvents(customerId, commands), TestActor);
+        return await ExpectMsgAsync<RecordEventsResult>(TimeSpan.FromSeconds(10));
+    }
+
+    internal async Task<CustomerStateResult> StateAsync(IActorRef customer, string customerId)
+    {
+        customer.Tell(new GetCustomerState(customerId), TestActor);
+        return await ExpectMsgAsync<CustomerStateResult>(TimeSpan.FromSeconds(10));
+    }
+
+    protected async Task StopAsync(IActorRef actor)
+    {
+        Watch(actor);
+        actor.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(actor, TimeSpan.FromSeconds(10));
+        Unwatch(actor);
+    }
+
+    /// <summary>The bytes the configured serializer writes for <paramref name="value"/>: equal states, equal bytes.</summary>
+    protected byte[] Bytes(object value) => Sys.Serialization.FindSerializerFor(value).ToBinary(value);
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) Journal.Dispose();
+    }
+}
