@@ -21,6 +21,8 @@ public static class PersistenceHocon
               journal {
                 plugin = "akka.persistence.journal.sql"
                 sql {
+                  class = "{{typeof(GroupCommitSqlJournal).AssemblyQualifiedName}}"
+                  group-commit-max-rows = {{tuning.BatchSize}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true

@@ -49,6 +49,9 @@ public sealed class LoyaltyConfig
         public int BatchSize { get; set; } = PersistenceTuning.Default.BatchSize;
         public int Parallelism { get; set; } = PersistenceTuning.Default.Parallelism;
         public int MaxConcurrentRecoveries { get; set; } = PersistenceTuning.Default.MaxConcurrentRecoveries;
+
+        /// <summary>Raw HOCON laid over the generated Akka configuration, for tunables without a key of their own.</summary>
+        public string? Hocon { get; set; }
     }
 
     public sealed class IngressConfig
@@ -82,6 +85,7 @@ public sealed class LoyaltyConfig
             BatchSize = Journal.BatchSize,
             Parallelism = Journal.Parallelism,
             MaxConcurrentRecoveries = Journal.MaxConcurrentRecoveries,
+            ExtraHocon = Journal.Hocon,
         };
         return new LoyaltyActorsOptions(customers, journal, tuning);
     }

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Sql.Journal;
+
+namespace LoyaltyActors.Actors.Persistence;
+
+/// <summary>
+/// Akka.Persistence.Sql's journal with real group commit. The stock journal hands every
+/// <c>WriteMessages</c> to its DAO as it arrives, and its batching stage flushes eagerly, so on SQLite
+/// each event became its own transaction and its own fsync (measured: 1,134 fsyncs for 1,000
+/// concurrent single-event writes). Here at most one write is in flight: everything that arrives while
+/// it commits is queued, and when it completes the whole queue goes to the DAO as one merged write,
+/// i.e. one transaction, one fsync. Batches grow by themselves under load and stay at one write
+/// (lowest latency) when idle. Each caller still gets exactly its own results, and nothing is
+/// confirmed before the transaction holding it committed.
+/// </summary>
+/// <remarks>
+/// Everything here runs on the journal actor's thread: the base class reads <c>Self</c> and keeps
+/// unsynchronised state, so completion of a write is reported back as a message, never handled on
+/// the thread pool. Configure with <c>group-commit-max-rows</c> (the largest merged write).
+/// </remarks>
+public sealed class GroupCommitSqlJournal : SqlWriteJournal
+{
+    private readonly int _maxRows;
+    private readonly Queue<PendingWrite> _waiting = new();
+    private readonly Dictionary<string, Task> _latestByPersistenceId = new(StringComparer.Ordinal);
+    private bool _inFlight;
+
+    public GroupCommitSqlJournal(Config journalConfig)
+        : base(journalConfig)
+    {
+        _maxRows = Math.Max(1, journalConfig.GetInt("group-commit-max-rows", 5000));
+    }
+
+    protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    {
+        var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
+        var pending = new PendingWrite(writes, writes.Sum(w => w.Size));
+        _waiting.Enqueue(pending);
+        foreach (var w in writes) _latestByPersistenceId[w.PersistenceId] = pending.Done.Task;
+        if (!_inFlight) StartNext();
+        return pending.Done.Task;
+    }
+
+    public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
+    {
+        // A recovering actor must see its own writes that are still queued here.
+        if (_latestByPersistenceId.TryGetValue(persistenceId, out var latest))
+        {
+            try
+            {
+                await latest.ConfigureAwait(false);
+            }
+            catch
+            {
+                // Success or failure, the write is over; the database now tells the truth.
+            }
+        }
+
+        return await base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is not BatchWritten done) return base.ReceivePluginInternal(message);
+        _inFlight = false;
+        foreach (var p in done.Batch)
+        {
+            foreach (var w in p.Writes)
+            {
+                if (_latestByPersistenceId.TryGetValue(w.PersistenceId, out var latest) && latest == p.Done.Task)
+                    _latestByPersistenceId.Remove(w.PersistenceId);
+            }
+        }
+
+        if (_waiting.Count > 0) StartNext();
+        return true;
+    }
+
+    private void StartNext()
+    {
+        var batch = new List<PendingWrite>();
+        var rows = 0;
+        while (_waiting.Count > 0 && (batch.Count == 0 || rows + _waiting.Peek().Rows <= _maxRows))
+        {
+            var next = _waiting.Dequeue();
+            batch.Add(next);
+            rows += next.Rows;
+        }
+
+        _inFlight = true;
+        var merged = batch.Count == 1 ? batch[0].Writes : batch.SelectMany(p => p.Writes).ToList();
+        Task<IImmutableList<Exception>> write;
+        try
+        {
+            write = base.WriteMessagesAsync(merged, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            write = Task.FromException<IImmutableList<Exception>>(ex);
+        }
+
+        var self = Self;
+        write.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                // One result per AtomicWrite (null = written); hand each caller its own slice.
+                var results = t.Result;
+                var offset = 0;
+                foreach (var p in batch)
+                {
+                    p.Done.TrySetResult(results is null
+                        ? (IImmutableList<Exception>)null!
+                        : results.Skip(offset).Take(p.Writes.Count).ToImmutableList());
+                    offset += p.Writes.Count;
+                }
+            }
+            else
+            {
+                var error = t.Exception?.GetBaseException() ?? new OperationCanceledException("journal write canceled");
+                foreach (var p in batch) p.Done.TrySetException(error);
+            }
+
+            self.Tell(new BatchWritten(batch));
+        }, TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private sealed class PendingWrite(IReadOnlyList<AtomicWrite> writes, int rows)
+    {
+        public IReadOnlyList<AtomicWrite> Writes { get; } = writes;
+        public int Rows { get; } = rows;
+        public TaskCompletionSource<IImmutableList<Exception>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed record BatchWritten(List<PendingWrite> Batch);
+}

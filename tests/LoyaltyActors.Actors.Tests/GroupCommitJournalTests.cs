@@ -1,0 +1,62 @@
+using Akka.Actor;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Tests.Support;
+using LoyaltyActors.Domain.Customers;
+using Microsoft.Data.Sqlite;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LoyaltyActors.Actors.Tests;
+
+public sealed class GroupCommitJournalTests(ITestOutputHelper output) : CustomerTestKit(output)
+{
+    [Fact]
+    public async Task Concurrent_writes_of_many_customers_share_transactions_and_each_gets_its_own_reply()
+    {
+        const int customers = 400;
+        var actors = Enumerable.Range(0, customers)
+            .Select(i => Sys.ActorOf(CustomerActor.Props($"g-{i}", Settings()), $"g-{i}"))
+            .ToArray();
+
+        // While SQLite's write lock is held nothing can commit, so every write that arrives meanwhile
+        // queues behind the first one; group commit must merge them when the lock goes.
+        using (Journal.HoldWriteLock())
+        {
+            for (var i = 0; i < customers; i++)
+                actors[i].Tell(new RecordEvents($"g-{i}", [new CustomerCommands($"g-{i}", Clock.GetCurrentInstant()).Purchase($"e-{i}", $"o-{i}", NodaTime.Duration.Zero, new PurchaseLineInput("SKU-A", "books", 1, 10m))]), TestActor);
+        }
+
+        var replies = new List<RecordEventsResult>();
+        for (var i = 0; i < customers; i++) replies.Add(await ExpectMsgAsync<RecordEventsResult>(TimeSpan.FromSeconds(30)));
+
+        Assert.All(replies, r => Assert.IsType<Decision.Accepted>(Assert.Single(r.Outcomes)));
+        var (rows, writes) = JournalWrites();
+        Assert.Equal(customers, rows);
+        // The journal stamps each write it hands to the database once; the stock journal made one write
+        // (one transaction, one fsync) per customer here.
+        Assert.True(writes <= customers / 10, $"{rows} rows were written in {writes} separate writes");
+    }
+
+    [Fact]
+    public async Task A_customer_recovering_after_a_queued_write_sees_that_write()
+    {
+        var first = Sys.ActorOf(CustomerActor.Props("r-1", Settings()));
+        await RecordAsync(first, "r-1", new CustomerCommands("r-1", Clock.GetCurrentInstant()).Purchase("e-1", "o-1", NodaTime.Duration.Zero, new PurchaseLineInput("SKU-A", "books", 1, 5m)));
+        await StopAsync(first);
+        var again = Sys.ActorOf(CustomerActor.Props("r-1", Settings()));
+        var state = await StateAsync(again, "r-1");
+        Assert.Equal(1, state.State.Orders);
+        Assert.Equal(1, state.LastSequenceNr);
+    }
+
+    private (long Rows, long Writes) JournalWrites()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Journal.Path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "select count(*), count(distinct created) from journal";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+}
