@@ -119,6 +119,10 @@ public sealed class LocalCustomerRegionTests(ITestOutputHelper output) : Custome
                 var reply = await ExpectMsgAsync<RecordEventsResult>(Patience);
                 Assert.IsType<Decision.Accepted>(Assert.Single(reply.Outcomes));
             }
+
+            // Let every customer passivate before the next wave, so the next wave has to wake them again.
+            await AwaitAssertAsync(async () =>
+                Assert.Equal(0, await region.Ask<int>(LocalCustomerRegion.GetLiveCount.Instance, Patience)), Patience);
         }
 
         foreach (var id in ids)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Sql.Journal;
 
@@ -59,7 +60,27 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
             }
         }
 
+        // Microsoft.Data.Sqlite completes "async" calls synchronously, so the base query would run on this
+        // actor's single thread and serialise every recovery (~5 ms each, whatever max-concurrent-recoveries
+        // says). The plugin's DAO opens a connection per call and is safe to use from the thread pool; our
+        // own queue already covers writes in flight, which is all the base class waits for.
+        if (Dao() is { } dao)
+            return await Task.Run(() => dao.HighestSequenceNr(persistenceId, fromSequenceNr, cancellationToken), cancellationToken).ConfigureAwait(false);
         return await base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly System.Reflection.FieldInfo? DaoField =
+        typeof(SqlWriteJournal).GetField("_journal", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+
+    private Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao? _dao;
+
+    private Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao? Dao()
+    {
+        if (_dao is not null) return _dao;
+        _dao = DaoField?.GetValue(this) as Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao;
+        if (_dao is null)
+            Context.GetLogger().Warning("Akka.Persistence.Sql internals changed: highest-sequence-number reads run on the journal thread");
+        return _dao;
     }
 
     protected override bool ReceivePluginInternal(object message)

@@ -34,15 +34,21 @@ public static class PersistenceHocon
                   parallelism = {{tuning.Parallelism}}
                   max-row-by-row-size = {{tuning.MaxRowByRowSize}}
                   replay-batch-size = 1000
+                  # Microsoft.Data.Sqlite turns "unspecified" into BEGIN IMMEDIATE, which takes SQLite's single
+                  # write lock for every read; read-uncommitted gives a plain BEGIN (still serializable
+                  # without shared cache), so recoveries stop queueing behind group commits.
+                  read-isolation-level = {{tuning.ReadIsolation}}
                 }
               }
               snapshot-store {
                 plugin = "akka.persistence.snapshot-store.sql"
                 sql {
+                  class = "{{typeof(ParallelReadSqlSnapshotStore).AssemblyQualifiedName}}"
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
                   warn-on-auto-init-fail = false
+                  read-isolation-level = {{tuning.ReadIsolation}}
                 }
               }
               query.journal.sql {
@@ -50,6 +56,7 @@ public static class PersistenceHocon
                 provider-name = {{provider}}
                 write-plugin = "akka.persistence.journal.sql"
                 tag-read-mode = Csv
+                read-isolation-level = {{tuning.ReadIsolation}}
                 refresh-interval = {{tuning.QueryRefreshMs}}ms
                 journal-sequence-retrieval.query-delay = {{tuning.QueryRefreshMs}}ms
               }
@@ -69,6 +76,7 @@ public sealed record PersistenceTuning(
     int MaxRowByRowSize = 1,
     int MaxConcurrentRecoveries = 64,
     int QueryRefreshMs = 100,
+    string ReadIsolation = "read-uncommitted",
     string? ExtraHocon = null)
 {
     public static PersistenceTuning Default { get; } = new();
