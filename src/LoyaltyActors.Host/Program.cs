@@ -9,6 +9,10 @@ var root = new RootCommand("""
     Example: loyalty serve --data-dir ./data
     """);
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(CustomerCommand.Create());
+root.Subcommands.Add(RfmSummaryCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
+
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.
 if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))

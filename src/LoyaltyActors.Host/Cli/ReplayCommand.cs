@@ -1,0 +1,279 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using LoyaltyActors.Domain.Wire;
+using LoyaltyActors.Ingress;
+using LoyaltyActors.Ingress.Replay;
+using Spectre.Console;
+
+namespace LoyaltyActors.Host.Cli;
+
+public static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("path") { Description = "A file, or a folder whose files are replayed in name order" };
+        var format = new Option<string>("--format")
+        {
+            Description = "ndjson | cdnow | cdnow-sample | online-retail | baskets",
+            DefaultValueFactory = _ => "ndjson",
+        };
+        var dataDir = CommonOptions.DataDir();
+        var to = new Option<string?>("--to") { Description = "Send to a running server at this URL (e.g. http://127.0.0.1:5080) instead of opening --data-dir" };
+        var rejects = new Option<string?>("--rejects") { Description = "Write rejected rows here as CSV: source,line,rows,event_id,reason" };
+        var batch = new Option<int>("--batch") { Description = "Events per batch sent to the engine", DefaultValueFactory = _ => 1000 };
+        var config = CommonOptions.Config();
+        var command = new Command("replay", """
+            Streams a file or folder of events into the engine, offline into a data dir or into a running
+            server (--to). Shows progress; ends with one line
+              replayed N events: A accepted, D duplicates, R rejected in S s (E events/s)
+            Replaying the same input again changes nothing (every event id is derived from the input).
+            Example: loyalty replay ../shared/data/cdnow-lifetimes/CDNOW_master.txt --format cdnow --data-dir ./data
+            """)
+        {
+            path, format, dataDir, to, rejects, batch, config,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            ReplayFormat fmt;
+            try
+            {
+                fmt = ReplayFormats.Parse(result.GetValue(format)!);
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync("loyalty: --format: " + ex.Message);
+                return 2;
+            }
+
+            var input = result.GetValue(path)!;
+            if (!File.Exists(input) && !Directory.Exists(input))
+            {
+                await Console.Error.WriteLineAsync($"loyalty: path '{input}' does not exist");
+                return 2;
+            }
+
+            var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
+            await using var rejectWriter = result.GetValue(rejects) is { } rejectsPath ? new StreamWriter(rejectsPath) : null;
+            rejectWriter?.WriteLine("source,line,rows,event_id,reason");
+
+            if (result.GetValue(to) is { } url)
+            {
+                using var sink = new HttpSink(new Uri(url), ConfigLoader(result.GetValue(config)).Currency);
+                return await RunAsync(input, fmt, batchSize, sink.SendAsync, ConfigLoader(result.GetValue(config)).ToIngressOptions().Wire, rejectWriter, ct);
+            }
+
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            return await RunAsync(input, fmt, batchSize,
+                (items, token) => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token),
+                engine.Ingress.Wire, rejectWriter, ct);
+        });
+        return command;
+    }
+
+    private static Configuration.LoyaltyConfig ConfigLoader(string? file) =>
+        Configuration.ConfigLoader.Bind(Configuration.ConfigLoader.Load(file));
+
+    /// <summary>Reads, batches and sends; at most <see cref="InFlight"/> batches wait for the journal at once.</summary>
+    private const int InFlight = 4;
+
+    private static async Task<int> RunAsync(string input, ReplayFormat format, int batchSize,
+        Func<IReadOnlyList<ReplayItem>, CancellationToken, Task<EventOutcome[]>> send, WireLimits limits,
+        StreamWriter? rejects, CancellationToken ct)
+    {
+        var totalBytes = ReplayReader.TotalBytes(input);
+        var progress = new ReplayProgress(totalBytes);
+        var watch = Stopwatch.StartNew();
+        var pending = new Queue<(List<ReplayItem> Items, Task<EventOutcome[]> Reply)>();
+        var batchItems = new List<ReplayItem>(batchSize);
+
+        async Task Drain(int keep)
+        {
+            while (pending.Count > keep)
+            {
+                var (items, reply) = pending.Dequeue();
+                var outcomes = await reply;
+                for (var i = 0; i < items.Count; i++) progress.Count(items[i], outcomes[i], rejects);
+            }
+        }
+
+        async Task Flush()
+        {
+            if (batchItems.Count == 0) return;
+            var items = batchItems;
+            batchItems = new List<ReplayItem>(batchSize);
+            pending.Enqueue((items, send(items, ct)));
+            await Drain(InFlight - 1);
+        }
+
+        async Task Loop(Action<ReplayProgress> report)
+        {
+            var lastReport = Stopwatch.StartNew();
+            foreach (var item in ReplayReader.Read(input, format, limits))
+            {
+                ct.ThrowIfCancellationRequested();
+                progress.Read(item);
+                if (item.Command is null) progress.Count(item, new EventOutcome(item.EventId, EventOutcome.Rejected, item.Error), rejects);
+                else
+                {
+                    batchItems.Add(item);
+                    if (batchItems.Count >= batchSize) await Flush();
+                }
+
+                if (lastReport.ElapsedMilliseconds >= 250)
+                {
+                    report(progress);
+                    lastReport.Restart();
+                }
+            }
+
+            await Flush();
+            await Drain(0);
+            report(progress);
+        }
+
+        try
+        {
+            if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+            {
+                await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var task = ctx.AddTask("replay", maxValue: Math.Max(1, totalBytes));
+                        await Loop(p =>
+                        {
+                            task.Value = p.BytesRead;
+                            task.Description = $"{p.Rows:N0} rows, {p.EventsPerSecond(watch):N0} events/s";
+                        });
+                    });
+            }
+            else
+            {
+                var lastLine = Stopwatch.StartNew();
+                await Loop(p =>
+                {
+                    if (lastLine.ElapsedMilliseconds < 2000) return;
+                    lastLine.Restart();
+                    Console.Error.WriteLine(p.Line(watch));
+                });
+            }
+        }
+        catch (StorageUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync("loyalty: replay stopped: " + ex.Message + $" ({progress.Summary(watch)}); run the same replay again to resume");
+            return 1;
+        }
+
+        rejects?.Flush();
+        Console.WriteLine($"read {progress.Rows} rows: {progress.RowsAccepted} in accepted events, {progress.RowsDuplicate} in duplicates, {progress.RowsRejected} rejected");
+        Console.WriteLine(progress.Summary(watch));
+        return 0;
+    }
+
+    private sealed class ReplayProgress(long totalBytes)
+    {
+        public long BytesRead { get; private set; }
+        public long Rows { get; private set; }
+        public long Accepted { get; private set; }
+        public long Duplicates { get; private set; }
+        public long Rejected { get; private set; }
+        public long RowsAccepted { get; private set; }
+        public long RowsDuplicate { get; private set; }
+        public long RowsRejected { get; private set; }
+
+        private long Events => Accepted + Duplicates + Rejected;
+
+        public void Read(ReplayItem item)
+        {
+            BytesRead = item.BytesRead;
+            Rows += item.Rows;
+        }
+
+        public void Count(ReplayItem item, EventOutcome outcome, StreamWriter? rejects)
+        {
+            switch (outcome.Status)
+            {
+                case EventOutcome.Accepted:
+                    Accepted++;
+                    RowsAccepted += item.Rows;
+                    break;
+                case EventOutcome.Duplicate:
+                    Duplicates++;
+                    RowsDuplicate += item.Rows;
+                    break;
+                default:
+                    Rejected++;
+                    RowsRejected += item.Rows;
+                    rejects?.WriteLine(string.Join(',', Csv(item.Source), item.Line.ToString(CultureInfo.InvariantCulture),
+                        item.Rows.ToString(CultureInfo.InvariantCulture), Csv(item.EventId ?? ""), Csv(outcome.Error ?? item.Error ?? "")));
+                    break;
+            }
+        }
+
+        public double EventsPerSecond(Stopwatch watch) => Events / Math.Max(1e-9, watch.Elapsed.TotalSeconds);
+
+        public string Line(Stopwatch watch)
+        {
+            var fraction = totalBytes == 0 ? 1 : (double)BytesRead / totalBytes;
+            var eta = fraction > 0 ? watch.Elapsed.TotalSeconds * (1 - fraction) / fraction : 0;
+            return $"replay: {Rows:N0} rows ({fraction:P0}), {Events:N0} events, {EventsPerSecond(watch):N0} events/s, ETA {eta:N0} s";
+        }
+
+        public string Summary(Stopwatch watch) =>
+            $"replayed {Events} events: {Accepted} accepted, {Duplicates} duplicates, {Rejected} rejected in {watch.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s ({EventsPerSecond(watch).ToString("F0", CultureInfo.InvariantCulture)} events/s)";
+
+        private static string Csv(string value) =>
+            value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+
+    /// <summary>Posts batches as NDJSON to a running server, retrying while it answers 503 or is unreachable.</summary>
+    private sealed class HttpSink(Uri baseUri, string currency) : IDisposable
+    {
+        private readonly HttpClient _http = new() { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(2) };
+
+        public async Task<EventOutcome[]> SendAsync(IReadOnlyList<ReplayItem> items, CancellationToken ct)
+        {
+            using var buffer = new MemoryStream();
+            foreach (var item in items)
+            {
+                using (var w = new Utf8JsonWriter(buffer)) WireWriter.Write(w, item.Command!, currency);
+                buffer.WriteByte((byte)'\n');
+            }
+
+            var body = buffer.ToArray();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+                    using var response = await _http.PostAsync("/v1/events", content, ct);
+                    if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.MultiStatus or HttpStatusCode.UnprocessableEntity)
+                    {
+                        using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
+                        return doc.RootElement.GetProperty("results").EnumerateArray()
+                            .Select(r => new EventOutcome(
+                                r.TryGetProperty("event_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
+                                r.GetProperty("status").GetString()!,
+                                r.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null))
+                            .ToArray();
+                    }
+
+                    if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt >= 8)
+                        throw new StorageUnavailableException($"the server answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+                }
+                catch (HttpRequestException ex) when (attempt < 8)
+                {
+                    await Console.Error.WriteLineAsync($"replay: {ex.Message}; retrying");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt)), ct);
+            }
+        }
+
+        public void Dispose() => _http.Dispose();
+    }
+}

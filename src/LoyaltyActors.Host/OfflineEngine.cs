@@ -1,0 +1,83 @@
+using Akka.Actor;
+using Akka.Hosting;
+using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Host.Configuration;
+using LoyaltyActors.Ingress;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace LoyaltyActors.Host;
+
+/// <summary>
+/// The engine without HTTP, for offline commands (replay, rfm-summary, customer, rebuild): it takes the
+/// data dir's lock, so it refuses to run while a server holds the same directory.
+/// </summary>
+public sealed class OfflineEngine : IAsyncDisposable
+{
+    private readonly DataDirLock _lock;
+    private readonly IHost _host;
+
+    private OfflineEngine(DataDirLock dataLock, IHost host, LoyaltyConfig config, ActorSystem system, IActorRef customers, IngressOptions ingress)
+    {
+        _lock = dataLock;
+        _host = host;
+        Config = config;
+        System = system;
+        Customers = customers;
+        Ingress = ingress;
+        Ingestor = new EventIngestor(customers, ingress.WriteTimeout);
+    }
+
+    public LoyaltyConfig Config { get; }
+    public ActorSystem System { get; }
+    public IActorRef Customers { get; }
+    public IngressOptions Ingress { get; }
+    public EventIngestor Ingestor { get; }
+
+    public static async Task<OfflineEngine> StartAsync(string dataDir, string? configFile, CancellationToken cancellationToken)
+    {
+        var dataLock = DataDirLock.Acquire(dataDir);
+        try
+        {
+            var configuration = ConfigLoader.Load(configFile);
+            var config = ConfigLoader.Bind(configuration);
+            var actorOptions = config.ToActorsOptions(dataDir, SystemClock.Instance);
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = [],
+                ContentRootPath = AppContext.BaseDirectory,
+                DisableDefaults = true,
+            });
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, _) => akka
+                .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
+                .WithLoyaltyActors(actorOptions));
+            var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var customers = await ActorRegistry.For(system).GetAsync<CustomerRegion>(cancellationToken);
+            return new OfflineEngine(dataLock, host, config, system, customers, config.ToIngressOptions());
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync();
+        }
+        finally
+        {
+            _host.Dispose();
+            _lock.Dispose();
+        }
+    }
+}

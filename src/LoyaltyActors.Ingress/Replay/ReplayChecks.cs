@@ -1,0 +1,41 @@
+using System.Globalization;
+using LoyaltyActors.Domain.Wire;
+
+namespace LoyaltyActors.Ingress.Replay;
+
+/// <summary>
+/// The checks <see cref="WireFormat"/> applies to an event, applied to the commands the file readers build,
+/// so a replayed file and the same events sent over the wire are refused alike.
+/// </summary>
+internal static class ReplayChecks
+{
+    /// <summary>Null when <paramref name="value"/> is a valid id; otherwise the reason, naming <paramref name="field"/>.</summary>
+    public static string? Id(string field, string? value, WireLimits limits)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return $"{field}: must not be empty";
+        if (value.Length > limits.MaxIdLength) return $"{field}: is longer than {limits.MaxIdLength} characters";
+        foreach (var c in value)
+        {
+            if (char.IsControl(c)) return $"{field}: must not contain control characters";
+        }
+
+        return null;
+    }
+
+    public static string? Qty(string field, long qty, WireLimits limits) =>
+        qty <= 0 ? $"{field}: must be positive, got {qty}"
+        : qty > limits.MaxQty ? $"{field}: {qty} is above the limit of {limits.MaxQty} units"
+        : null;
+
+    public static string? UnitPrice(string field, decimal price, WireLimits limits) =>
+        price < 0 ? $"{field}: must not be negative, got {Text(price)}"
+        : price > limits.MaxUnitPrice ? $"{field}: {Text(price)} is above the limit of {Text(limits.MaxUnitPrice)}"
+        : null;
+
+    public static string? Lines(int count, WireLimits limits) =>
+        count > limits.MaxLines ? $"lines: {count} lines; at most {limits.MaxLines} are allowed" : null;
+
+    public static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Quote(string value) => value.Length <= 40 ? $"'{value}'" : $"'{value[..40]}…'";
+}

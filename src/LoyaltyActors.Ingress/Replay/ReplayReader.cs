@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Wire;
+using NodaTime;
+using NodaTime.Text;
+
+namespace LoyaltyActors.Ingress.Replay;
+
+/// <summary>
+/// Turns a file, or a folder of files read in ordinal name order, into the commands a replay sends.
+/// Pure and streaming: it only reads the files, line by line, and yields one <see cref="ReplayItem"/> per
+/// command or per group of rejected rows as it goes, so every data row is accounted for exactly once.
+/// Event ids are derived from the input alone (file name, line, basket or invoice number), so replaying
+/// the same file again yields the same ids and the engine acknowledges them as duplicates.
+/// Blank lines are not data rows and are skipped in every format.
+/// </summary>
+public static class ReplayReader
+{
+    /// <summary>Channel of the commands read from <see cref="ReplayFormat.Cdnow"/> and <see cref="ReplayFormat.CdnowSample"/>.</summary>
+    public const string CdnowChannel = "cdnow";
+
+    /// <summary>Channel of the commands read from <see cref="ReplayFormat.Baskets"/>.</summary>
+    public const string BasketsChannel = "baskets";
+
+    /// <summary>The instant of basket 0: basket n is bought at this instant plus n seconds.</summary>
+    public static readonly Instant BasketEpoch = Instant.FromUtc(2000, 1, 1, 0, 0);
+
+    private static readonly LocalDatePattern CdnowDate = LocalDatePattern.CreateWithInvariantCulture("uuuuMMdd");
+
+    /// <summary>The total size in bytes of the files <paramref name="path"/> stands for (the 100 % of progress).</summary>
+    public static long TotalBytes(string path) => ReplayInput.Files(path).Sum(f => new FileInfo(f).Length);
+
+    /// <summary>
+    /// The items of <paramref name="path"/> read as <paramref name="format"/>. The path is checked now
+    /// (<see cref="FileNotFoundException"/> when missing); the files are read lazily as the result is enumerated.
+    /// </summary>
+    public static IEnumerable<ReplayItem> Read(string path, ReplayFormat format, WireLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var files = ReplayInput.Files(path);
+        return format switch
+        {
+            ReplayFormat.Ndjson => ReadNdjson(files, limits),
+            ReplayFormat.Cdnow => ReadCdnow(files, limits, sample: false),
+            ReplayFormat.CdnowSample => ReadCdnow(files, limits, sample: true),
+            ReplayFormat.Baskets => ReadBaskets(files, limits),
+            ReplayFormat.OnlineRetail => new OnlineRetailReader(files, limits).Read(),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown replay format"),
+        };
+    }
+
+    // ---- ndjson ----
+
+    /// <summary>Each non-blank line is one wire-format v1 event, read by <see cref="WireFormat.Read"/>.</summary>
+    private static IEnumerable<ReplayItem> ReadNdjson(IReadOnlyList<string> files, WireLimits limits)
+    {
+        foreach (var cursor in ReplayInput.Cursors(files))
+        {
+            while (cursor.TryReadLine(out var line))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                WireResult result;
+                string? jsonError = null;
+                try
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    result = WireFormat.Read(doc.RootElement, limits);
+                }
+                catch (JsonException e)
+                {
+                    result = default;
+                    jsonError = $"invalid JSON: {e.Message}";
+                }
+
+                yield return result.Command is { } command
+                    ? ReplayItem.Send(cursor.Name, cursor.LineNumber, 1, command, cursor.BytesRead)
+                    : ReplayItem.Reject(cursor.Name, cursor.LineNumber, 1,
+                        jsonError ?? result.Error!.ToString(), cursor.BytesRead, result.Error?.EventId);
+            }
+        }
+    }
+
+    // ---- CDNOW ----
+
+    /// <summary>
+    /// CDNOW: one purchase per row. The first line of a file is a header when it holds no digit
+    /// (<c>customer_id  date number_of_cds  dollar_value</c>); columns are split on runs of whitespace.
+    /// The customer id is the key exactly as written, leading zeros kept (<c>00001</c> in the master file,
+    /// <c>0001</c> — the sample id, the ID of the published lifetimes summaries — in the sample), so ids match
+    /// the files and the published tables textually. Event id and order id are <c>file:line</c>
+    /// (e.g. <c>CDNOW_master.txt:2</c>); the time is the day at 00:00 UTC; the single line is
+    /// SKU <c>CD</c>, category <c>music</c>, quantity 1 and unit price = the dollar value read exactly as a decimal
+    /// (so monetary sums are exact); the CD count is checked (a whole number ≥ 0) but not carried.
+    /// Zero-dollar rows are valid purchases.
+    /// </summary>
+    private static IEnumerable<ReplayItem> ReadCdnow(IReadOnlyList<string> files, WireLimits limits, bool sample)
+    {
+        var columns = sample ? 5 : 4;
+        var layout = sample
+            ? "master_id sample_id yyyymmdd number_of_cds dollar_value"
+            : "customer_id yyyymmdd number_of_cds dollar_value";
+        var keyColumn = sample ? 1 : 0;
+        var keyName = sample ? "sample_id" : "customer_id";
+        foreach (var cursor in ReplayInput.Cursors(files))
+        {
+            while (cursor.TryReadLine(out var line))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                if (cursor.LineNumber == 1 && !line.Any(char.IsAsciiDigit)) continue; // header
+                var id = $"{cursor.Name}:{cursor.LineNumber}";
+                var (command, error) = CdnowRow(line, id, columns, layout, keyColumn, keyName, limits);
+                yield return command is not null
+                    ? ReplayItem.Send(cursor.Name, cursor.LineNumber, 1, command, cursor.BytesRead)
+                    : ReplayItem.Reject(cursor.Name, cursor.LineNumber, 1, error!, cursor.BytesRead);
+            }
+        }
+    }
+
+    private static (RecordPurchase? Command, string? Error) CdnowRow(
+        string line, string id, int columns, string layout, int keyColumn, string keyName, WireLimits limits)
+    {
+        var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (f.Length != columns)
+            return (null, $"expected {columns} whitespace-separated columns ({layout}), found {f.Length}");
+        var c = keyColumn;
+        var key = f[c];
+        if (ReplayChecks.Id($"column {c + 1} ({keyName})", key, limits) is { } keyError) return (null, keyError);
+        var date = CdnowDate.Parse(f[c + 1]);
+        if (!date.Success || f[c + 1].Length != 8)
+            return (null, $"column {c + 2} (date): {ReplayChecks.Quote(f[c + 1])} is not a date yyyymmdd");
+        if (!int.TryParse(f[c + 2], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            return (null, $"column {c + 3} (number_of_cds): {ReplayChecks.Quote(f[c + 2])} is not a whole number ≥ 0");
+        if (!decimal.TryParse(f[c + 3], NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var dollars))
+            return (null, $"column {c + 4} (dollar_value): {ReplayChecks.Quote(f[c + 3])} is not a decimal number");
+        if (ReplayChecks.UnitPrice($"column {c + 4} (dollar_value)", dollars, limits) is { } priceError) return (null, priceError);
+        if (ReplayChecks.Id("event_id", id, limits) is { } idError) return (null, idError);
+        var at = date.Value.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+        return (new RecordPurchase(id, key, at, id, CdnowChannel, [new PurchaseLineInput("CD", "music", 1, dollars)]), null);
+    }
+
+    // ---- baskets ----
+
+    /// <summary>
+    /// Baskets (Groceries layout): each non-blank line is basket n, n being the 1-based line number counted
+    /// over the files in name order (for one file: the line number). Basket n is order <c>basket-n</c> of
+    /// customer <c>basket-n</c>, event id <c>file:basket-n</c>, bought at <see cref="BasketEpoch"/> + n seconds.
+    /// Items are split on commas (the layout has no quoting) and trimmed of surrounding whitespace, as arules
+    /// <c>read.transactions</c> does (so <c>"cream cheese "</c> is <c>"cream cheese"</c>); empty items are
+    /// dropped and an item repeated within a basket is one line (a basket is a set of items). Each item is one
+    /// line: SKU = item, category empty, quantity 1, unit price 0. A line with no item is rejected.
+    /// </summary>
+    private static IEnumerable<ReplayItem> ReadBaskets(IReadOnlyList<string> files, WireLimits limits)
+    {
+        long linesBefore = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cursor in ReplayInput.Cursors(files))
+        {
+            while (cursor.TryReadLine(out var line))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                var n = linesBefore + cursor.LineNumber;
+                var basket = $"basket-{n.ToString(CultureInfo.InvariantCulture)}";
+                var eventId = $"{cursor.Name}:{basket}";
+                var lines = new List<PurchaseLineInput>();
+                string? error = ReplayChecks.Id("event_id", eventId, limits);
+                seen.Clear();
+                var index = 0;
+                foreach (var raw in line.Split(','))
+                {
+                    index++;
+                    var item = raw.Trim();
+                    if (item.Length == 0 || !seen.Add(item)) continue;
+                    if (error is null && ReplayChecks.Id($"item {index}", item, limits) is { } itemError) error = itemError;
+                    lines.Add(new PurchaseLineInput(item, "", 1, 0m));
+                }
+
+                error ??= lines.Count == 0 ? "the basket has no items" : ReplayChecks.Lines(lines.Count, limits);
+                var at = BasketEpoch.Plus(Duration.FromSeconds(n));
+                yield return error is null
+                    ? ReplayItem.Send(cursor.Name, cursor.LineNumber, 1,
+                        new RecordPurchase(eventId, basket, at, basket, BasketsChannel, lines), cursor.BytesRead)
+                    : ReplayItem.Reject(cursor.Name, cursor.LineNumber, 1, error!, cursor.BytesRead);
+            }
+
+            linesBefore += cursor.LineNumber;
+        }
+    }
+}
