@@ -17,10 +17,8 @@ public sealed class DataDirLock : IDisposable
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            stream.Write(pid);
-            stream.Flush();
+            // The lock file itself cannot be read by others while locked, so the holder's pid goes beside it.
+            File.WriteAllText(Path.Combine(dataDir, "loyalty.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return new DataDirLock(stream);
         }
         catch (IOException)
@@ -28,16 +26,15 @@ public sealed class DataDirLock : IDisposable
             string holder;
             try
             {
-                using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                holder = new StreamReader(reader).ReadToEnd().Trim();
+                holder = File.ReadAllText(Path.Combine(dataDir, "loyalty.pid")).Trim();
             }
             catch (IOException)
             {
-                holder = "?";
+                holder = "unknown";
             }
 
             throw new DataDirInUseException(
-                $"data dir '{Path.GetFullPath(dataDir)}' is in use by another LoyaltyActors process (pid {holder}); stop it or use --to URL to talk to it");
+                $"data dir '{Path.GetFullPath(dataDir)}' is in use by another LoyaltyActors process (pid {holder}); stop it first, or send events to it with `loyalty replay --to URL`");
         }
     }
 

@@ -35,7 +35,9 @@ public static class LoyaltyServer
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(serve.HttpUrl);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ingress.MaxBodyBytes + 1L);
+        // Kestrel's own cap sits above ours so that a moderate overshoot is answered 413 by the endpoint
+        // (which names the limit) rather than by a reset connection.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ingress.MaxBodyBytes + 64L * 1024);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

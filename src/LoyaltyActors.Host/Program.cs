@@ -20,10 +20,22 @@ if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--h
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ex is DataDirInUseException or ConfigurationException)
 {
     Console.Error.WriteLine("loyalty: " + ex.Message);
     return 2;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("loyalty: canceled");
+    return 130;
+}
+catch (Exception ex)
+{
+    // One line for people and scripts; the full trace only when asked for.
+    Console.Error.WriteLine($"loyalty: {ex.GetType().Name}: {ex.Message}");
+    if (Environment.GetEnvironmentVariable("LOYALTY_DEBUG") is "1" or "true") Console.Error.WriteLine(ex);
+    return 1;
 }
