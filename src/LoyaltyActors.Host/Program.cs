@@ -12,6 +12,7 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CustomerCommand.Create());
 root.Subcommands.Add(RfmSummaryCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(RebuildCommand.Create());
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

@@ -65,6 +65,19 @@ public sealed class CustomerActor : ReceivePersistentActor
             PassivateIfEmpty();
         });
         Command<GetCustomerState>(_ => Sender.Tell(new CustomerStateResult(_state, _recoveredFromSnapshotAt, LastSequenceNr)));
+        Command<RebuildCustomer>(_ => RebuildFromJournal().PipeTo(Self, Sender));
+        Command<Rebuilt>(r =>
+        {
+            var matched = Serialization.BinaryCodec.Write(r.State).AsSpan().SequenceEqual(Serialization.BinaryCodec.Write(_state));
+            _state = r.State;
+            if (_state.EventCount > 0)
+            {
+                SaveSnapshot(_state);
+                _eventsSinceSnapshot = 0;
+            }
+
+            Sender.Tell(new RebuildCustomerResult(_customerId, r.Events, matched));
+        });
         Command<SaveSnapshotSuccess>(s =>
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of {0} failed; the journal still has every event", PersistenceId));
@@ -143,6 +156,24 @@ public sealed class CustomerActor : ReceivePersistentActor
             }, Context.System.Materializer());
         return new ProfileResult(state.EventCount == 0 ? null : Profile(state, asOf));
     }
+
+    private async Task<Rebuilt> RebuildFromJournal()
+    {
+        var state = CustomerState.Empty;
+        long events = 0;
+        await Projections.JournalEvents.ReadJournal(Context.System)
+            .CurrentEventsByPersistenceId(PersistenceId, 0, LastSequenceNr)
+            .RunForeach(envelope =>
+            {
+                if (envelope.Event is not CustomerEvent e) return;
+                state = state.Apply(e);
+                events++;
+            }, Context.System.Materializer());
+        return new Rebuilt(state, events);
+    }
+
+    /// <summary>The state folded from the journal alone; applied on the actor's thread.</summary>
+    private sealed record Rebuilt(CustomerState State, long Events);
 
     private CustomerProfile Profile(CustomerState state, NodaTime.Instant? asOf) =>
         CustomerProfileBuilder.Build(_customerId, state, asOf ?? _settings.Clock.GetCurrentInstant(),

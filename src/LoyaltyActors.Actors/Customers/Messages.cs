@@ -46,3 +46,11 @@ public sealed class StopCustomer
 internal sealed record GetCustomerState(string CustomerId) : ICustomerMessage;
 
 internal sealed record CustomerStateResult(CustomerState State, long? RecoveredFromSnapshotAt, long LastSequenceNr);
+
+/// <summary>
+/// Rebuild this customer's read model (its snapshot) from its journal alone, ignoring snapshots. The reply says
+/// whether the state the customer was running with equalled the rebuilt one.
+/// </summary>
+public sealed record RebuildCustomer(string CustomerId) : ICustomerMessage;
+
+public sealed record RebuildCustomerResult(string CustomerId, long Events, bool Matched);
