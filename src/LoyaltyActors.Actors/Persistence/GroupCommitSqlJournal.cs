@@ -27,12 +27,15 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
     private readonly int _maxRows;
     private readonly Queue<PendingWrite> _waiting = new();
     private readonly Dictionary<string, Task> _latestByPersistenceId = new(StringComparer.Ordinal);
+    private readonly KnownIds? _known;
     private bool _inFlight;
 
     public GroupCommitSqlJournal(Config journalConfig)
         : base(journalConfig)
     {
         _maxRows = Math.Max(1, journalConfig.GetInt("group-commit-max-rows", 5000));
+        if (journalConfig.GetBoolean("known-ids-cache", false))
+            _known = KnownIds.Load(journalConfig.GetString("connection-string"), "journal");
     }
 
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
@@ -40,13 +43,20 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
         var pending = new PendingWrite(writes, writes.Sum(w => w.Size));
         _waiting.Enqueue(pending);
-        foreach (var w in writes) _latestByPersistenceId[w.PersistenceId] = pending.Done.Task;
+        foreach (var w in writes)
+        {
+            _latestByPersistenceId[w.PersistenceId] = pending.Done.Task;
+            _known?.Add(w.PersistenceId);
+        }
         if (!_inFlight) StartNext();
         return pending.Done.Task;
     }
 
     public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
     {
+        // A customer this journal has never written has nothing stored: no query needed (single writer only).
+        if (_known is not null && !_known.MayContain(persistenceId)) return 0;
+
         // A recovering actor must see its own writes that are still queued here.
         if (_latestByPersistenceId.TryGetValue(persistenceId, out var latest))
         {

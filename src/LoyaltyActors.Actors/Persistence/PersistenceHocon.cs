@@ -23,6 +23,7 @@ public static class PersistenceHocon
                 sql {
                   class = "{{typeof(GroupCommitSqlJournal).AssemblyQualifiedName}}"
                   group-commit-max-rows = {{tuning.BatchSize}}
+                  known-ids-cache = {{(journal.IsSqlite && tuning.SingleWriter ? "on" : "off")}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
@@ -44,6 +45,7 @@ public static class PersistenceHocon
                 plugin = "akka.persistence.snapshot-store.sql"
                 sql {
                   class = "{{typeof(ParallelReadSqlSnapshotStore).AssemblyQualifiedName}}"
+                  known-ids-cache = {{(journal.IsSqlite && tuning.SingleWriter ? "on" : "off")}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
@@ -77,6 +79,7 @@ public sealed record PersistenceTuning(
     int MaxConcurrentRecoveries = 64,
     int QueryRefreshMs = 100,
     string ReadIsolation = "read-uncommitted",
+    bool SingleWriter = true,
     string? ExtraHocon = null)
 {
     public static PersistenceTuning Default { get; } = new();
