@@ -70,9 +70,8 @@ public sealed class LoyaltyConfig
                 ? JournalSettings.SqliteFile(Path.Combine(dataDir, "journal.db"))
                 : new JournalSettings(JournalSettings.Sqlite, Journal.ConnectionString)
             : string.Equals(Journal.Provider, JournalSettings.PostgreSql, StringComparison.OrdinalIgnoreCase)
-                ? new JournalSettings(JournalSettings.PostgreSql, Journal.ConnectionString
-                    ?? throw new ConfigurationException("Loyalty:Journal:ConnectionString is required for postgresql"))
-                : throw new ConfigurationException($"Loyalty:Journal:Provider must be 'sqlite' or 'postgresql', not '{Journal.Provider}'");
+                ? throw new ConfigurationException("Loyalty:Journal:Provider 'postgresql' is not supported by this version yet (it comes with cluster mode); use 'sqlite'")
+                : throw new ConfigurationException($"Loyalty:Journal:Provider must be 'sqlite', not '{Journal.Provider}'");
 
         var customers = new CustomerSettings(
             new PointsPolicy(Points.PerCurrencyUnit, Points.RuleVersion),
