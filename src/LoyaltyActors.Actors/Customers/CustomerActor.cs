@@ -65,6 +65,21 @@ public sealed class CustomerActor : ReceivePersistentActor
             PassivateIfEmpty();
         });
         Command<GetCustomerState>(_ => Sender.Tell(new CustomerStateResult(_state, _recoveredFromSnapshotAt, LastSequenceNr)));
+        Command<GetPurchasedItems>(q =>
+        {
+            var bought = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var order in _state.OrdersById.Values)
+                foreach (var line in order.Lines)
+                    bought.Add(line.Sku);
+            var recent = _state.OrdersById.Values
+                .OrderByDescending(o => o.At)
+                .Take(Math.Max(1, q.RecentOrders))
+                .SelectMany(o => o.Lines.Select(l => l.Sku))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            Sender.Tell(new PurchasedItemsResult(_state.EventCount > 0, recent, bought));
+            PassivateIfEmpty();
+        });
         Command<RebuildCustomer>(_ => RebuildFromJournal().PipeTo(Self, Sender));
         Command<Rebuilt>(r =>
         {

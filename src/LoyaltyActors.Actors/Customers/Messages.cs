@@ -54,3 +54,9 @@ internal sealed record CustomerStateResult(CustomerState State, long? RecoveredF
 public sealed record RebuildCustomer(string CustomerId) : ICustomerMessage;
 
 public sealed record RebuildCustomerResult(string CustomerId, long Events, bool Matched);
+
+/// <summary>What the customer bought: the SKUs of its most recent orders, newest first, and every SKU ever bought.</summary>
+public sealed record GetPurchasedItems(string CustomerId, int RecentOrders = 3) : ICustomerMessage;
+
+/// <param name="Known">False when the customer has recorded nothing.</param>
+public sealed record PurchasedItemsResult(bool Known, IReadOnlyList<string> Recent, IReadOnlySet<string> Bought);

@@ -1,0 +1,201 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Storage;
+
+namespace LoyaltyActors.Actors.Projections;
+
+/// <summary>
+/// A model folded from the journal: it remembers the offset of the last event it applied, and it is
+/// saved together with that offset, so a restart resumes right after it: nothing counted twice, nothing missed.
+/// </summary>
+public abstract class JournalProjection
+{
+    /// <summary>The name it is stored under in the <see cref="ModelStore"/>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Journal offset (ordering) of the last event applied; 0 before any.</summary>
+    public long Offset { get; protected set; }
+
+    /// <summary>Events applied since the model was created (survives snapshots).</summary>
+    public long EventsConsumed { get; protected set; }
+
+    /// <summary>Applies one customer event; called in journal order, each offset once.</summary>
+    public void Apply(JournalEvent e)
+    {
+        if (e.Offset <= Offset) return;
+        When(e.CustomerId, e.Event);
+        Offset = e.Offset;
+        EventsConsumed++;
+    }
+
+    protected abstract void When(string customerId, CustomerEvent e);
+
+    /// <summary>Saves model and offset in one write.</summary>
+    public abstract void Save(ModelStore store);
+
+    /// <summary>Work to do now and then (e.g. a k-means sweep); called by the host, never inside Apply.</summary>
+    public virtual void Tick()
+    {
+    }
+
+    /// <summary>Answers a query about the model, or returns null for a message it does not know.</summary>
+    public abstract object? Answer(object query);
+
+    /// <summary>Applies every event stored after <see cref="Offset"/> and returns; for offline commands.</summary>
+    public async Task CatchUpAsync(ActorSystem system, CancellationToken cancellationToken = default)
+    {
+        await JournalEvents.CurrentCustomerEvents(system, Offset)
+            .RunForeach(Apply, system.Materializer());
+        cancellationToken.ThrowIfCancellationRequested();
+        Tick();
+    }
+}
+
+/// <summary>How often a projection host saves its model and runs <see cref="JournalProjection.Tick"/>.</summary>
+public sealed record ProjectionSettings(int SaveEveryEvents = 10_000, TimeSpan? SaveInterval = null, TimeSpan? TickInterval = null)
+{
+    public TimeSpan SaveEvery => SaveInterval ?? TimeSpan.FromSeconds(30);
+    public TimeSpan TickEvery => TickInterval ?? TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Runs a <see cref="JournalProjection"/> live: follows the journal from the model's offset (polling
+/// for new events), applies them in order with back-pressure, answers queries from memory, and saves
+/// model + offset every N events, every T seconds and when stopped.
+/// </summary>
+public sealed class ProjectionActor : ReceiveActor, IWithTimers
+{
+    private readonly JournalProjection _projection;
+    private readonly ModelStore _store;
+    private readonly ProjectionSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _appliedSinceSave;
+    private UniqueKillSwitch? _killSwitch;
+
+    public ProjectionActor(JournalProjection projection, ModelStore store, ProjectionSettings settings)
+    {
+        _projection = projection;
+        _store = store;
+        _settings = settings;
+
+        Receive<StreamInit>(_ => Sender.Tell(Ack.Instance));
+        Receive<IList<JournalEvent>>(batch =>
+        {
+            foreach (var e in batch) _projection.Apply(e);
+            _appliedSinceSave += batch.Count;
+            if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
+            Sender.Tell(Ack.Instance);
+        });
+        Receive<StreamFailed>(f =>
+        {
+            _log.Error(f.Cause, "Projection {0} lost its journal stream at offset {1}; restarting it", _projection.Name, _projection.Offset);
+            StartStream();
+        });
+        Receive<StreamCompleted>(_ => { });
+        Receive<SaveNow>(_ =>
+        {
+            if (_appliedSinceSave > 0) Save();
+        });
+        Receive<TickNow>(_ => _projection.Tick());
+        Receive<GetProjectionStatus>(_ => Sender.Tell(new ProjectionStatus(_projection.Name, _projection.Offset, _projection.EventsConsumed)));
+        ReceiveAny(query =>
+        {
+            var answer = _projection.Answer(query);
+            if (answer is null) Unhandled(query);
+            else Sender.Tell(answer);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(JournalProjection projection, ModelStore store, ProjectionSettings settings) =>
+        Akka.Actor.Props.Create(() => new ProjectionActor(projection, store, settings));
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("save", SaveNow.Instance, _settings.SaveEvery);
+        Timers.StartPeriodicTimer("tick", TickNow.Instance, _settings.TickEvery);
+        StartStream();
+    }
+
+    protected override void PostStop()
+    {
+        _killSwitch?.Shutdown();
+        Save();
+    }
+
+    private void StartStream()
+    {
+        _killSwitch?.Shutdown();
+        var offset = _projection.Offset;
+        _killSwitch = JournalEvents.ReadJournal(Context.System)
+            .AllEvents(offset == 0 ? Akka.Persistence.Query.Offset.NoOffset() : Akka.Persistence.Query.Offset.Sequence(offset))
+            .Where(e => e.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal) && e.Event is CustomerEvent)
+            .Select(e => new JournalEvent(
+                e.PersistenceId[CustomerActor.PersistencePrefix.Length..], e.SequenceNr,
+                e.Offset is Sequence s ? s.Value : 0, (CustomerEvent)e.Event))
+            .GroupedWithin(1000, TimeSpan.FromMilliseconds(20))
+            .Select(batch => (IList<JournalEvent>)batch.ToList())
+            .ViaMaterialized(KillSwitches.Single<IList<JournalEvent>>(), Keep.Right)
+            .To(Sink.ActorRefWithAck<IList<JournalEvent>>(Self, StreamInit.Instance, Ack.Instance, StreamCompleted.Instance, ex => new StreamFailed(ex)))
+            .Run(Context.System.Materializer());
+    }
+
+    private void Save()
+    {
+        try
+        {
+            _projection.Save(_store);
+            _appliedSinceSave = 0;
+        }
+        catch (Exception ex)
+        {
+            // The journal still has every event; the next save (or a restart from the older snapshot) catches up.
+            _log.Warning(ex, "Saving projection {0} at offset {1} failed", _projection.Name, _projection.Offset);
+        }
+    }
+
+    private sealed class StreamInit
+    {
+        public static readonly StreamInit Instance = new();
+    }
+
+    private sealed class Ack
+    {
+        public static readonly Ack Instance = new();
+    }
+
+    private sealed class StreamCompleted
+    {
+        public static readonly StreamCompleted Instance = new();
+    }
+
+    private sealed record StreamFailed(Exception Cause);
+
+    private sealed class SaveNow
+    {
+        public static readonly SaveNow Instance = new();
+    }
+
+    private sealed class TickNow
+    {
+        public static readonly TickNow Instance = new();
+    }
+}
+
+/// <summary>Asks a projection host where it is in the journal.</summary>
+public sealed class GetProjectionStatus
+{
+    public static GetProjectionStatus Instance { get; } = new();
+
+    private GetProjectionStatus()
+    {
+    }
+}
+
+public sealed record ProjectionStatus(string Name, long Offset, long EventsConsumed);
