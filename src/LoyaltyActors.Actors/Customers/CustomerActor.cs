@@ -192,7 +192,7 @@ public sealed class CustomerActor : ReceivePersistentActor
 
     private CustomerProfile Profile(CustomerState state, NodaTime.Instant? asOf) =>
         CustomerProfileBuilder.Build(_customerId, state, asOf ?? _settings.Clock.GetCurrentInstant(),
-            _settings.Scoring, _settings.Population);
+            _settings.Scoring, _settings.Population.Current);
 
     private void PassivateIfEmpty()
     {

@@ -14,5 +14,19 @@ public sealed record CustomerSettings(
     TimeSpan PassivateAfter,
     IClock Clock)
 {
-    public PopulationStats Population { get; init; } = PopulationStats.Neutral;
+    /// <summary>Where the segment aggregator publishes the population statistics profiles standardise with.</summary>
+    public PopulationBoard Population { get; init; } = new();
+}
+
+/// <summary>
+/// The latest population statistics, published by the segment aggregator after each sweep and read by
+/// every customer when it builds a profile. Until the first publication, <see cref="PopulationStats.Neutral"/>.
+/// </summary>
+public sealed class PopulationBoard
+{
+    private volatile PopulationStats _current = PopulationStats.Neutral;
+
+    public PopulationStats Current => _current;
+
+    public void Publish(PopulationStats stats) => _current = stats;
 }

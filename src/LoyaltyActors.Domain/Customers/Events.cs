@@ -22,25 +22,11 @@ public sealed record PurchaseRecorded(
     string EventId, Instant OccurredAt, string OrderId, string Channel,
     ImmutableArray<PurchasedLine> Lines, int RuleVersion) : CustomerEvent(EventId, OccurredAt)
 {
-    public decimal Amount
-    {
-        get
-        {
-            var total = 0m;
-            foreach (var line in Lines) total += line.Amount;
-            return total;
-        }
-    }
+    /// <summary>Σ of the lines' amounts.</summary>
+    public decimal Amount => Lines.Sum(l => l.Amount);
 
-    public long Points
-    {
-        get
-        {
-            var total = 0L;
-            foreach (var line in Lines) total += line.Points;
-            return total;
-        }
-    }
+    /// <summary>Σ of the lines' points.</summary>
+    public long Points => Lines.Sum(l => l.Points);
 }
 
 /// <summary>
@@ -53,25 +39,11 @@ public sealed record ReturnRecorded(
     string EventId, Instant OccurredAt, string OrderId, string Channel,
     ImmutableArray<ReturnedLine> Lines) : CustomerEvent(EventId, OccurredAt)
 {
-    public decimal Amount
-    {
-        get
-        {
-            var total = 0m;
-            foreach (var line in Lines) total += line.Amount;
-            return total;
-        }
-    }
+    /// <summary>Σ of the lines' amounts.</summary>
+    public decimal Amount => Lines.Sum(l => l.Amount);
 
-    public long Points
-    {
-        get
-        {
-            var total = 0L;
-            foreach (var line in Lines) total += line.Points;
-            return total;
-        }
-    }
+    /// <summary>Σ of the lines' points.</summary>
+    public long Points => Lines.Sum(l => l.Points);
 }
 
 public sealed record ItemViewed(string EventId, Instant OccurredAt, string Sku, double DwellSeconds)

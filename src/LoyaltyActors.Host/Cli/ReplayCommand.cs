@@ -207,8 +207,8 @@ public static class ReplayCommand
                 default:
                     Rejected++;
                     RowsRejected += item.Rows;
-                    rejects?.WriteLine(string.Join(',', Csv(item.Source), item.Line.ToString(CultureInfo.InvariantCulture),
-                        item.Rows.ToString(CultureInfo.InvariantCulture), Csv(item.EventId ?? ""), Csv(outcome.Error ?? item.Error ?? "")));
+                    rejects?.WriteLine(string.Join(',', CsvText.Escape(item.Source), item.Line.ToString(CultureInfo.InvariantCulture),
+                        item.Rows.ToString(CultureInfo.InvariantCulture), CsvText.Escape(item.EventId ?? ""), CsvText.Escape(outcome.Error ?? item.Error ?? "")));
                     break;
             }
         }
@@ -224,9 +224,6 @@ public static class ReplayCommand
 
         public string Summary(Stopwatch watch) =>
             $"replayed {Events} events: {Accepted} accepted, {Duplicates} duplicates, {Rejected} rejected in {watch.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s ({EventsPerSecond(watch).ToString("F0", CultureInfo.InvariantCulture)} events/s)";
-
-        private static string Csv(string value) =>
-            value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
     /// <summary>Posts batches as NDJSON to a running server, retrying while it answers 503 or is unreachable.</summary>

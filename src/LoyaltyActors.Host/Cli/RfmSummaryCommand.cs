@@ -98,14 +98,11 @@ public static class RfmSummaryCommand
         {
             if (LifetimesSummaries.Compute(days, asOf, frequency, multiplier) is not { } s) continue;
             await writer.WriteLineAsync(string.Join(',',
-                Csv(customer),
+                CsvText.Escape(customer),
                 s.Frequency.ToString(CultureInfo.InvariantCulture),
                 s.Recency.ToString("R", CultureInfo.InvariantCulture),
                 s.T.ToString("R", CultureInfo.InvariantCulture),
                 decimal.Round(s.MonetaryValue, 10).ToString(CultureInfo.InvariantCulture)));
         }
     }
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }
