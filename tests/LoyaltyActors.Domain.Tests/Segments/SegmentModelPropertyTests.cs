@@ -248,10 +248,14 @@ public sealed class SegmentModelPropertyTests
             var snapshot = model.ToSnapshot();
             var segments = Describe(model);
 
-            model.Upsert("newcomer", u.Newcomer);
+            var sizesBefore = model.Segments.Select(x => x.Size).ToArray();
+            var (_, joined) = model.Upsert("newcomer", u.Newcomer);
             Assert.True(model.Remove("newcomer"));
             Assert.Equal(population, model.Population);
-            if (wasSeeded || !model.Seeded)
+            // An empty segment keeps its last member's position as its anchor (DESIGN of SegmentModel), so a
+            // newcomer that joins an empty segment and leaves again moves that anchor: only then may they differ.
+            var joinedEmpty = joined is int j && j < sizesBefore.Length && sizesBefore[j] == 0;
+            if ((wasSeeded || !model.Seeded) && !joinedEmpty)
             {
                 AssertSameSnapshot(snapshot, model.ToSnapshot());
                 Assert.Equal(segments, Describe(model));
