@@ -3,6 +3,7 @@ using LoyaltyActors.Actors.Hosting;
 using LoyaltyActors.Host.Configuration;
 using LoyaltyActors.Ingress;
 using LoyaltyActors.Ingress.Http;
+using LoyaltyActors.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -46,9 +47,10 @@ public static class LoyaltyServer
         builder.Services.ConfigureHttpJsonOptions(o => LoyaltyJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(ingress);
-        builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, _) => akka
+        builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
+        builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
-            .WithLoyaltyActors(actorOptions));
+            .WithLoyaltyActors(actorOptions, sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
 

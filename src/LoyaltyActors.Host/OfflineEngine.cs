@@ -3,6 +3,7 @@ using Akka.Hosting;
 using LoyaltyActors.Actors.Hosting;
 using LoyaltyActors.Host.Configuration;
 using LoyaltyActors.Ingress;
+using LoyaltyActors.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,10 +19,13 @@ public sealed class OfflineEngine : IAsyncDisposable
 {
     private readonly DataDirLock _lock;
     private readonly IHost _host;
+    private readonly string _dataDir;
+    private ModelStore? _models;
 
-    private OfflineEngine(DataDirLock dataLock, IHost host, LoyaltyConfig config, ActorSystem system, IActorRef customers, IngressOptions ingress)
+    private OfflineEngine(DataDirLock dataLock, IHost host, string dataDir, LoyaltyConfig config, ActorSystem system, IActorRef customers, IngressOptions ingress)
     {
         _lock = dataLock;
+        _dataDir = dataDir;
         _host = host;
         Config = config;
         System = system;
@@ -35,6 +39,22 @@ public sealed class OfflineEngine : IAsyncDisposable
     public IActorRef Customers { get; }
     public IngressOptions Ingress { get; }
     public EventIngestor Ingestor { get; }
+
+    /// <summary>The aggregators' model store (<c>models.db</c> in the data dir), opened on first use.</summary>
+    public ModelStore Models => _models ??= new ModelStore(Path.Combine(_dataDir, "models.db"));
+
+    /// <summary>
+    /// A projection brought up to date with the journal: loaded from its last snapshot, fed every event
+    /// stored since, and saved again, so the next command (or the server) starts from here.
+    /// </summary>
+    public async Task<T> CatchUpAsync<T>(Func<ModelStore, T> load, CancellationToken cancellationToken) where T : LoyaltyActors.Actors.Projections.JournalProjection
+    {
+        var projection = load(Models);
+        var before = projection.EventsConsumed;
+        await projection.CatchUpAsync(System, cancellationToken);
+        if (projection.EventsConsumed != before) projection.Save(Models);
+        return projection;
+    }
 
     public static async Task<OfflineEngine> StartAsync(string dataDir, string? configFile, CancellationToken cancellationToken)
     {
@@ -59,7 +79,7 @@ public sealed class OfflineEngine : IAsyncDisposable
             await host.StartAsync(cancellationToken);
             var system = host.Services.GetRequiredService<ActorSystem>();
             var customers = await ActorRegistry.For(system).GetAsync<CustomerRegion>(cancellationToken);
-            return new OfflineEngine(dataLock, host, config, system, customers, config.ToIngressOptions());
+            return new OfflineEngine(dataLock, host, dataDir, config, system, customers, config.ToIngressOptions());
         }
         catch
         {
@@ -77,6 +97,7 @@ public sealed class OfflineEngine : IAsyncDisposable
         finally
         {
             _host.Dispose();
+            _models?.Dispose();
             _lock.Dispose();
         }
     }

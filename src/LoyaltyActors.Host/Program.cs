@@ -13,6 +13,8 @@ root.Subcommands.Add(CustomerCommand.Create());
 root.Subcommands.Add(RfmSummaryCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(RebuildCommand.Create());
+root.Subcommands.Add(SegmentsCommand.Create());
+root.Subcommands.Add(RulesCommand.Create());
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

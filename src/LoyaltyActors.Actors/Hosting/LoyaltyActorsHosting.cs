@@ -4,6 +4,8 @@ using LoyaltyActors.Domain.Customers;
 using Akka.Hosting;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
+using LoyaltyActors.Actors.Projections;
+using LoyaltyActors.Storage;
 using LoyaltyActors.Actors.Serialization;
 
 namespace LoyaltyActors.Actors.Hosting;
@@ -11,8 +13,19 @@ namespace LoyaltyActors.Actors.Hosting;
 /// <summary>Registry key of the actor that routes to customers (local region or shard region).</summary>
 public sealed class CustomerRegion;
 
+/// <summary>Registry key of the segment aggregator.</summary>
+public sealed class SegmentsAggregator;
+
+/// <summary>Registry key of the recommender aggregator.</summary>
+public sealed class RecommenderAggregator;
+
 /// <summary>Everything the actor side needs, bound from configuration by the host.</summary>
-public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSettings Journal, PersistenceTuning Tuning);
+public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSettings Journal, PersistenceTuning Tuning)
+{
+    public SegmentSettings Segments { get; init; } = new();
+    public RecommenderSettings Recommender { get; init; } = new();
+    public ProjectionSettings Projections { get; init; } = new();
+}
 
 public static class LoyaltyActorsHosting
 {
@@ -43,7 +56,7 @@ public static class LoyaltyActorsHosting
     /// Wires persistence, serialization and the customer region into an Akka.Hosting builder.
     /// Shared by the host and the tests, so both run the same actor system.
     /// </summary>
-    public static AkkaConfigurationBuilder WithLoyaltyActors(this AkkaConfigurationBuilder builder, LoyaltyActorsOptions options)
+    public static AkkaConfigurationBuilder WithLoyaltyActors(this AkkaConfigurationBuilder builder, LoyaltyActorsOptions options, ModelStore? models = null)
     {
         if (options.Journal.IsSqlite) SqliteSetup.Prepare(options.Journal.ConnectionString);
         return builder
@@ -55,6 +68,13 @@ public static class LoyaltyActorsHosting
                         id => CustomerActor.Props(id, options.Customers)),
                     "customers");
                 registry.Register<CustomerRegion>(region);
+                if (models is null) return;
+
+                // The aggregators follow the journal live; offline commands run the same projections directly.
+                var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
+                registry.Register<SegmentsAggregator>(system.ActorOf(ProjectionActor.Props(segments, models, options.Projections), "segments"));
+                var recommender = RecommenderProjection.Load(models, options.Recommender);
+                registry.Register<RecommenderAggregator>(system.ActorOf(ProjectionActor.Props(recommender, models, options.Projections), "recommender"));
             });
     }
 }

@@ -43,6 +43,9 @@ public abstract class JournalProjection
     {
     }
 
+    /// <summary>Facts to publish on the event stream (e.g. segment changes) since the last call.</summary>
+    public virtual IReadOnlyList<object> DrainNotifications() => [];
+
     /// <summary>Answers a query about the model, or returns null for a message it does not know.</summary>
     public abstract object? Answer(object query);
 
@@ -87,6 +90,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
         Receive<IList<JournalEvent>>(batch =>
         {
             foreach (var e in batch) _projection.Apply(e);
+            foreach (var n in _projection.DrainNotifications()) Context.System.EventStream.Publish(n);
             _appliedSinceSave += batch.Count;
             if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
             Sender.Tell(Ack.Instance);

@@ -1,6 +1,7 @@
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Hosting;
 using LoyaltyActors.Actors.Persistence;
+using LoyaltyActors.Actors.Projections;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Scoring;
 using LoyaltyActors.Domain.Wire;
@@ -21,6 +22,22 @@ public sealed class LoyaltyConfig
     public CustomersConfig Customers { get; set; } = new();
     public JournalConfig Journal { get; set; } = new();
     public IngressConfig Ingress { get; set; } = new();
+    public SegmentsConfig Segments { get; set; } = new();
+    public RecommenderConfig Recommender { get; set; } = new();
+
+    public sealed class SegmentsConfig
+    {
+        public int K { get; set; } = 5;
+        public int Seed { get; set; } = 17;
+        public int MinCustomersToSeed { get; set; } = 50;
+        public int SweepEveryEvents { get; set; } = 5_000;
+    }
+
+    public sealed class RecommenderConfig
+    {
+        public int MaxPairsPerOrder { get; set; } = 1000;
+        public long SimilarMinPairCount { get; set; } = 5;
+    }
 
     public sealed class PointsConfig
     {
@@ -86,7 +103,15 @@ public sealed class LoyaltyConfig
             MaxConcurrentRecoveries = Journal.MaxConcurrentRecoveries,
             ExtraHocon = Journal.Hocon,
         };
-        return new LoyaltyActorsOptions(customers, journal, tuning);
+        if (Segments.K < 1) throw new ConfigurationException("Loyalty:Segments:K must be at least 1");
+        if (Segments.MinCustomersToSeed < Segments.K) throw new ConfigurationException("Loyalty:Segments:MinCustomersToSeed must be at least K");
+        if (Segments.SweepEveryEvents < 1) throw new ConfigurationException("Loyalty:Segments:SweepEveryEvents must be at least 1");
+        if (Recommender.MaxPairsPerOrder < 0) throw new ConfigurationException("Loyalty:Recommender:MaxPairsPerOrder must not be negative");
+        return new LoyaltyActorsOptions(customers, journal, tuning)
+        {
+            Segments = new SegmentSettings(Segments.K, Segments.Seed, Segments.MinCustomersToSeed, Segments.SweepEveryEvents),
+            Recommender = new RecommenderSettings(Recommender.MaxPairsPerOrder, Recommender.SimilarMinPairCount),
+        };
     }
 
     public IngressOptions ToIngressOptions() => new(

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Actors.Projections;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Wire;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,7 @@ public static class LoyaltyEndpoints
         app.MapGet("/v1/customers/{id}/summary", GetSummary);
         app.MapPost("/v1/customers/{id}/redeem", Redeem);
         app.MapGet("/health", Health);
+        app.MapModelEndpoints();
         return app;
     }
 
@@ -78,7 +80,8 @@ public static class LoyaltyEndpoints
         return Results.Json(reply, LoyaltyJson.Options, statusCode: status);
     }
 
-    private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers, IngressOptions options)
+    private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers,
+        IRequiredActor<SegmentsAggregator> segments, IngressOptions options)
     {
         Instant? asOf = null;
         if (as_of is not null)
@@ -93,7 +96,15 @@ public static class LoyaltyEndpoints
         var result = await AskOrNull<ProfileResult>(customers.ActorRef, new GetProfile(id, asOf), options.WriteTimeout);
         if (result is null) return Unavailable("the customer did not answer in time");
         if (result.Profile is null) return Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'");
-        return Results.Json(result.Profile, LoyaltyJson.Options);
+        var profile = result.Profile;
+        if (asOf is null)
+        {
+            // The segment is the aggregator's current view; an as-of profile has no historical segment.
+            var segment = await AskOrNull<CustomerSegmentResult>(segments.ActorRef, new GetCustomerSegment(id), TimeSpan.FromSeconds(2));
+            profile = profile with { Segment = segment?.Segment };
+        }
+
+        return Results.Json(profile, LoyaltyJson.Options);
     }
 
     private static async Task<IResult> GetSummary(string id, string? as_of, string? freq, string? freq_multiplier,
