@@ -125,7 +125,8 @@ public sealed class RecommenderProjection : JournalProjection
             OrderUnits = new int[_orders.Count],
         };
         var i = 0;
-        foreach (var (key, memo) in _orders)
+        // Sorted, so that equal models save equal bytes whatever the history of the dictionary.
+        foreach (var (key, memo) in _orders.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             s.OrderKeys[i] = key;
             s.OrderSkus[i] = memo.Skus;
