@@ -14,6 +14,7 @@ public sealed record JournalSettings(string Provider, string ConnectionString)
     public static JournalSettings SqliteFile(string path) => new(Sqlite, new SqliteConnectionStringBuilder
     {
         DataSource = path,
+        // Pooled (Microsoft.Data.Sqlite >= 10.0.15: older pools could lend one connection to two threads, efcore#39008).
         Pooling = true,
         DefaultTimeout = 30,
     }.ToString());

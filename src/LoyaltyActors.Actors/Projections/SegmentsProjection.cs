@@ -61,6 +61,9 @@ public sealed class SegmentsProjection : JournalProjection
     private Instant _reference;
     private double _viewsSum, _viewsSq, _reviewsSum, _reviewsSq;
 
+    // Changed since the last sweep (a freshly loaded model counts as changed: its last events may be unswept).
+    private bool _dirty = true;
+
     private SegmentsProjection(SegmentSettings settings, SegmentModel model, Dictionary<string, Accumulator> customers, Instant reference)
     {
         _settings = settings;
@@ -127,6 +130,7 @@ public sealed class SegmentsProjection : JournalProjection
         _customers[customerId] = a;
         var (old, now) = _model.Upsert(customerId, Features(a));
         if (old != now) Notify(customerId, old, now, e.OccurredAt);
+        _dirty = true;
         MaybeSweep();
     }
 
@@ -136,12 +140,12 @@ public sealed class SegmentsProjection : JournalProjection
         if ((EventsConsumed + 1) % _settings.SweepEveryEvents == 0) Sweep();
     }
 
-    /// <summary>Refreshes every customer's recency to the latest event time, then runs Lloyd passes until stable (at most 10).</summary>
+    /// <summary>Refreshes every customer's recency to the latest event time, then runs Lloyd passes until stable (at most 50).</summary>
     public void Sweep()
     {
         var before = Assignments();
         foreach (var (id, a) in _customers) _model.Upsert(id, Features(a));
-        for (var pass = 0; pass < 10 && _model.Sweep() > 0; pass++)
+        for (var pass = 0; pass < 50 && _model.Sweep() > 0; pass++)
         {
         }
 
@@ -152,6 +156,7 @@ public sealed class SegmentsProjection : JournalProjection
             if (old != now) Notify(id, old, now, _reference);
         }
 
+        _dirty = false;
         _board?.Publish(PopulationStats());
     }
 
@@ -174,8 +179,13 @@ public sealed class SegmentsProjection : JournalProjection
             BehaviorMean: 0);
     }
 
+    /// <summary>
+    /// When anything changed since the last sweep: refresh recency and run Lloyd passes to convergence, so that
+    /// the model a query sees has converged whatever order the journal delivered the customers in.
+    /// </summary>
     public override void Tick()
     {
+        if (_dirty) Sweep();
     }
 
     public override IReadOnlyList<object> DrainNotifications()
