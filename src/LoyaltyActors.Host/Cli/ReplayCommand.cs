@@ -56,21 +56,52 @@ public static class ReplayCommand
             }
 
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
-            await using var rejectWriter = result.GetValue(rejects) is { } rejectsPath ? new StreamWriter(rejectsPath) : null;
-            rejectWriter?.WriteLine("source,line,rows,event_id,reason");
+            var rejectsPath = result.GetValue(rejects);
 
             if (result.GetValue(to) is { } url)
             {
-                using var sink = new HttpSink(new Uri(url), ConfigLoader(result.GetValue(config)).Currency);
-                return await RunAsync(input, fmt, batchSize, sink.SendAsync, ConfigLoader(result.GetValue(config)).ToIngressOptions().Wire, rejectWriter, ct);
+                var settings = ConfigLoader(result.GetValue(config));
+                using var sink = new HttpSink(new Uri(url), settings.Currency);
+                await using var rejectWriter = OpenRejects(rejectsPath);
+                return await RunAsync(input, fmt, batchSize, sink.SendAsync, settings.ToIngressOptions().Wire, rejectWriter, ct);
             }
 
+            // Open the rejects file only once the data dir is ours: a refused replay must not clobber it.
             await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            await using var offlineRejects = OpenRejects(rejectsPath);
             return await RunAsync(input, fmt, batchSize,
-                (items, token) => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token),
-                engine.Ingress.Wire, rejectWriter, ct);
+                (items, token) => WithRetries(() => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token), token),
+                engine.Ingress.Wire, offlineRejects, ct);
         });
         return command;
+    }
+
+    private static StreamWriter? OpenRejects(string? path)
+    {
+        if (path is null) return null;
+        var writer = new StreamWriter(path);
+        writer.WriteLine("source,line,rows,event_id,reason");
+        return writer;
+    }
+
+    /// <summary>
+    /// Offline, a batch the journal did not confirm in time (many customers recovering at once on a busy
+    /// machine) is sent again rather than ending the replay: event ids make the retry safe.
+    /// </summary>
+    private static async Task<EventOutcome[]> WithRetries(Func<Task<EventOutcome[]>> send, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await send();
+            }
+            catch (StorageUnavailableException ex) when (attempt < 6)
+            {
+                await Console.Error.WriteLineAsync($"replay: {ex.Message}; retrying (attempt {attempt + 1} of 6)");
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * Math.Pow(2, attempt)), ct);
+            }
+        }
     }
 
     private static Configuration.LoyaltyConfig ConfigLoader(string? file) =>
