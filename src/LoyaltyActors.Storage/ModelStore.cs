@@ -70,6 +70,12 @@ public sealed class ModelStore : IDisposable
         }
     }
 
+    /// <summary>The journal offset a saved model has consumed, without reading the model; null when none was saved.</summary>
+    public long? OffsetOf(string name)
+    {
+        lock (_gate) return _db.FileStorage.FindById(FileId(name))?.Metadata["offset"].AsInt64;
+    }
+
     /// <summary>Forgets a model, e.g. before a rebuild from the start of the journal.</summary>
     public bool Delete(string name)
     {

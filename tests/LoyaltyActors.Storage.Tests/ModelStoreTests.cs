@@ -32,6 +32,8 @@ public sealed class ModelStoreTests : IDisposable
         store.Save("segments", 20, new Counts(new() { ["a"] = 2 }, [], "new"));
         var loaded = store.Load<Counts>("segments")!;
         Assert.Equal(20, loaded.Offset);
+        Assert.Equal(20, store.OffsetOf("segments"));
+        Assert.Null(store.OffsetOf("recommender"));
         Assert.Equal("new", loaded.Model.Label);
         Assert.Equal(2, loaded.Model.Items["a"]);
     }

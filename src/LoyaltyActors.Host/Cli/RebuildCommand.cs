@@ -10,17 +10,27 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class RebuildCommand
 {
+    private static async Task RebuildAggregator(OfflineEngine engine, JournalProjection fresh, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var before = engine.Models.OffsetOf(fresh.Name);
+        await fresh.CatchUpAsync(engine.System, ct);
+        fresh.Save(engine.Models);
+        Console.WriteLine($"rebuilt {fresh.Name} from {fresh.EventsConsumed} events in {watch.Elapsed.TotalSeconds:F1} s"
+                          + (before is { } b ? $" (the previous model had consumed up to offset {b}, the journal ends at {fresh.Offset})" : " (no previous model)"));
+    }
+
     public static Command Create()
     {
         var dataDir = CommonOptions.DataDir();
         var config = CommonOptions.Config();
         var parallelism = new Option<int>("--parallelism") { Description = "Customers rebuilt at once", DefaultValueFactory = _ => 32 };
         var command = new Command("rebuild", """
-            Rebuilds every read model from the journal, the single source of truth. The read models today are
-            the customers' snapshots: each customer's journal is folded from its first event, ignoring
-            snapshots, compared with the state the customer ran with, and saved as a fresh snapshot.
-            Run it after upgrading to a version whose fold (features, scores) changed. Shows progress; ends with
-            one line `rebuilt N customers from E events in S s: M differed from their previous state`.
+            Rebuilds every read model and aggregator from the journal, the single source of truth: each customer's
+            snapshot (its journal folded from the first event, compared with the state it ran with, saved afresh),
+            then the segment and recommender models (folded from the first event, replacing models.db's).
+            Run it after upgrading to a version whose fold or models changed. Shows progress; prints one line
+            per part, e.g. `rebuilt N customers from E events in S s: M differed from their previous state`.
             Example: loyalty rebuild --data-dir ./data
             """)
         {
@@ -54,6 +64,11 @@ public static class RebuildCommand
                     }
                 }, engine.System.Materializer());
             Console.WriteLine($"rebuilt {customers} customers from {events} events in {watch.Elapsed.TotalSeconds:F1} s: {differed} differed from their previous state");
+
+            // The aggregators: each is refolded from the first event and replaces its saved model.
+            var options = engine.Config.ToActorsOptions(result.GetValue(dataDir)!, NodaTime.SystemClock.Instance);
+            await RebuildAggregator(engine, SegmentsProjection.Empty(options.Segments), ct);
+            await RebuildAggregator(engine, RecommenderProjection.Empty(options.Recommender), ct);
             return 0;
         });
         return command;
