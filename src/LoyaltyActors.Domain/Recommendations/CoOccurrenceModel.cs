@@ -267,32 +267,26 @@ public sealed class CoOccurrenceModel
             if (_idOf.TryGetValue(sku, out var id) && _itemCounts[id] > 0) recent.Add(id);
         }
 
-        var candidates = new Dictionary<int, (double Score, List<(double Contribution, RecommendationEvidence Evidence)> Evidence)>();
+        var bought = new HashSet<int>();
+        foreach (var sku in alreadyBought)
+            if (sku is not null && _idOf.TryGetValue(sku, out var id)) bought.Add(id);
+
+        // Pass 1: scores only, on integer ids (a recent item of a big basket has hundreds of neighbours).
+        var scores = new Dictionary<int, double>();
         foreach (var r in recent)
         {
             foreach (var (c, count) in _neighbours[r])
             {
-                if (count < minPairCount || recent.Contains(c)) continue;
+                if (count < minPairCount || recent.Contains(c) || bought.Contains(c)) continue;
                 var lift = Lift(count, _itemCounts[r], _itemCounts[c]);
                 if (!(lift > 1)) continue;
-                var sku = _skuOf[c];
-                if (recentSkus.Contains(sku) || alreadyBought.Contains(sku)) continue;
-                var contribution = count * Math.Log2(lift);
-                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(candidates, c, out var existed);
-                if (!existed) entry.Evidence = [];
-                entry.Score += contribution;
-                entry.Evidence.Add((contribution,
-                    new RecommendationEvidence(_skuOf[r], count, lift, (double)count / _itemCounts[r])));
+                CollectionsMarshal.GetValueRefOrAddDefault(scores, c, out _) += count * Math.Log2(lift);
             }
         }
 
-        var scored = candidates.Select(kv => new Recommendation(
-            _skuOf[kv.Key], kv.Value.Score, Recommendation.CoPurchase,
-            kv.Value.Evidence
-                .OrderByDescending(e => e.Contribution)
-                .ThenBy(e => e.Evidence.BecauseOf, StringComparer.Ordinal)
-                .Select(e => e.Evidence)
-                .ToArray()));
+        // Pass 2: evidence for the top candidates only.
+        var top = TopK(scores.Select(kv => (Id: kv.Key, Score: kv.Value)), limit, CandidateOrder.For(_skuOf));
+        var scored = top.Select(t => new Recommendation(_skuOf[t.Id], t.Score, Recommendation.CoPurchase, Evidence(t.Id, recent, minPairCount)));
         var result = new List<Recommendation>(TopK(scored, limit, RecommendationOrder.Instance));
         if (result.Count == limit) return result;
 
@@ -300,6 +294,31 @@ public sealed class CoOccurrenceModel
         foreach (var (sku, count) in PopularWhere(s => !listed.Contains(s) && !recentSkus.Contains(s) && !alreadyBought.Contains(s), limit - result.Count))
             result.Add(new Recommendation(sku, (double)count / Orders, Recommendation.Popularity, []));
         return result;
+    }
+
+    private RecommendationEvidence[] Evidence(int candidate, HashSet<int> recent, long minPairCount) => recent
+        .Select(r => (R: r, Count: _neighbours[r].GetValueOrDefault(candidate)))
+        .Where(x => x.Count >= minPairCount)
+        .Select(x => (x.R, x.Count, Lift: Lift(x.Count, _itemCounts[x.R], _itemCounts[candidate])))
+        .Where(x => x.Lift > 1)
+        .Select(x => (Contribution: x.Count * Math.Log2(x.Lift),
+            Evidence: new RecommendationEvidence(_skuOf[x.R], x.Count, x.Lift, (double)x.Count / _itemCounts[x.R])))
+        .OrderByDescending(e => e.Contribution)
+        .ThenBy(e => e.Evidence.BecauseOf, StringComparer.Ordinal)
+        .Select(e => e.Evidence)
+        .ToArray();
+
+    /// <summary>Candidates by score descending, then SKU ordinally (the order of <see cref="RecommendationOrder"/>).</summary>
+    private sealed class CandidateOrder(List<string> skuOf) : IComparer<(int Id, double Score)>
+    {
+        public static CandidateOrder For(List<string> skuOf) => new(skuOf);
+
+        public int Compare((int Id, double Score) x, (int Id, double Score) y)
+        {
+            var c = y.Score.CompareTo(x.Score);
+            if (c == 0) c = string.CompareOrdinal(skuOf[x.Id], skuOf[y.Id]);
+            return c;
+        }
     }
 
     /// <summary>The <paramref name="limit"/> (≥ 0) most frequent SKUs with their order counts, count descending, then SKU ordinally.</summary>
