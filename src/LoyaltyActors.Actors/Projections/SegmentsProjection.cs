@@ -157,7 +157,8 @@ public sealed class SegmentsProjection : JournalProjection
         }
 
         _dirty = false;
-        _board?.Publish(PopulationStats());
+        // Until enough customers exist to seed the segments, the population is too small to standardise with.
+        if (_model.Seeded) _board?.Publish(PopulationStats());
     }
 
     /// <summary>Publishes the population statistics here after every sweep (and now, if seeded).</summary>
