@@ -61,8 +61,9 @@ public sealed class SegmentsProjection : JournalProjection
     private Instant _reference;
     private double _viewsSum, _viewsSq, _reviewsSum, _reviewsSq;
 
-    // Changed since the last sweep (a freshly loaded model counts as changed: its last events may be unswept).
-    private bool _dirty = true;
+    // The answer to queries: a converged copy of the model, rebuilt when the model changed. The model itself
+    // is swept only every SweepEveryEvents events, so it stays a function of the journal alone.
+    private SegmentModel? _view;
 
     private SegmentsProjection(SegmentSettings settings, SegmentModel model, Dictionary<string, Accumulator> customers, Instant reference)
     {
@@ -130,7 +131,7 @@ public sealed class SegmentsProjection : JournalProjection
         _customers[customerId] = a;
         var (old, now) = _model.Upsert(customerId, Features(a));
         if (old != now) Notify(customerId, old, now, e.OccurredAt);
-        _dirty = true;
+        _view = null;
         MaybeSweep();
     }
 
@@ -140,39 +141,59 @@ public sealed class SegmentsProjection : JournalProjection
         if ((EventsConsumed + 1) % _settings.SweepEveryEvents == 0) Sweep();
     }
 
-    /// <summary>Refreshes every customer's recency to the latest event time, then runs Lloyd passes until stable (at most 50).</summary>
+    /// <summary>The deterministic sweep of the model itself, every <see cref="SegmentSettings.SweepEveryEvents"/> events.</summary>
     public void Sweep()
     {
         var before = Assignments();
-        foreach (var (id, a) in _customers) _model.Upsert(id, Features(a));
-        for (var pass = 0; pass < 50 && _model.Sweep() > 0; pass++)
-        {
-        }
-
-        foreach (var (id, a) in _customers)
+        Converge(_model);
+        foreach (var id in _customers.Keys)
         {
             var now = _model.SegmentOf(id);
             before.TryGetValue(id, out var old);
             if (old != now) Notify(id, old, now, _reference);
         }
 
-        _dirty = false;
-        // Until enough customers exist to seed the segments, the population is too small to standardise with.
-        if (_model.Seeded) _board?.Publish(PopulationStats());
+        _view = null;
+    }
+
+    /// <summary>Refreshes every customer's recency to the latest event time, then runs Lloyd passes until stable (at most 50).</summary>
+    private void Converge(SegmentModel model)
+    {
+        foreach (var (id, a) in _customers) model.Upsert(id, Features(a));
+        for (var pass = 0; pass < 50 && model.Sweep() > 0; pass++)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The model as queries see it: a copy of the current model converged (recency refreshed, Lloyd passes to a
+    /// fixed point), cached until the next event. The live server and offline commands answer the same for the
+    /// same journal, and a query never changes what is saved.
+    /// </summary>
+    private SegmentModel View()
+    {
+        if (_view is not null) return _view;
+        var view = SegmentModel.FromSnapshot(_model.ToSnapshot());
+        Converge(view);
+        _view = view;
+        if (view.Seeded) _board?.Publish(PopulationStats(view));
+        return view;
     }
 
     /// <summary>Publishes the population statistics here after every sweep (and now, if seeded).</summary>
     public SegmentsProjection PublishTo(PopulationBoard board)
     {
         _board = board;
-        if (_model.Seeded) board.Publish(PopulationStats());
+        View();
         return this;
     }
 
     /// <summary>Population statistics for the behaviour score, over purchasing customers.</summary>
-    public PopulationStats PopulationStats()
+    public PopulationStats PopulationStats() => PopulationStats(View());
+
+    private PopulationStats PopulationStats(SegmentModel model)
     {
-        var p = _model.Population;
+        var p = model.Population;
         var n = Math.Max(1, _customers.Count);
         return new PopulationStats(p.Frequency, p.Monetary, p.Variety, p.Recency,
             Moments(_viewsSum, _viewsSq, n), Moments(_reviewsSum, _reviewsSq, n),
@@ -180,14 +201,8 @@ public sealed class SegmentsProjection : JournalProjection
             BehaviorMean: 0);
     }
 
-    /// <summary>
-    /// When anything changed since the last sweep: refresh recency and run Lloyd passes to convergence, so that
-    /// the model a query sees has converged whatever order the journal delivered the customers in.
-    /// </summary>
-    public override void Tick()
-    {
-        if (_dirty) Sweep();
-    }
+    /// <summary>Prepares the converged view (and publishes its population statistics) while the host is idle.</summary>
+    public override void Tick() => View();
 
     public override IReadOnlyList<object> DrainNotifications()
     {
@@ -198,10 +213,12 @@ public sealed class SegmentsProjection : JournalProjection
 
     public override object? Answer(object query) => query switch
     {
-        GetSegments => new SegmentsResult(_model.K, _model.Segments, EventsConsumed, _model.Customers, _model.Inertia()),
-        GetCustomerSegment q => new CustomerSegmentResult(q.CustomerId, LabelOf(_model.SegmentOf(q.CustomerId))),
-        ExportSegments => new ExportSegmentsResult(SegmentModel.FeatureNames,
-            _model.Export().Where(r => r.Segment >= 0).Select(r => (r.CustomerId, LabelOf(r.Segment)!, r.Vector)).ToList()),
+        GetSegments => View() is var v ? new SegmentsResult(v.K, v.Segments, EventsConsumed, v.Customers, v.Inertia()) : null,
+        GetCustomerSegment q => new CustomerSegmentResult(q.CustomerId, LabelOf(View(), View().SegmentOf(q.CustomerId))),
+        ExportSegments => View() is var v
+            ? new ExportSegmentsResult(SegmentModel.FeatureNames,
+                v.Export().Where(r => r.Segment >= 0).Select(r => (r.CustomerId, LabelOf(v, r.Segment)!, r.Vector)).ToList())
+            : null,
         _ => null,
     };
 
@@ -232,11 +249,11 @@ public sealed class SegmentsProjection : JournalProjection
         store.Save(ModelName, Offset, s);
     }
 
-    private string? LabelOf(int? segment) =>
-        segment is int id && id >= 0 && id < _model.Segments.Count ? _model.Segments[id].Label : null;
+    private static string? LabelOf(SegmentModel model, int? segment) =>
+        segment is int id && id >= 0 && id < model.Segments.Count ? model.Segments[id].Label : null;
 
     private void Notify(string customerId, int? old, int? now, Instant at) =>
-        _notifications.Add(new CustomerSegmentChanged(customerId, LabelOf(old), LabelOf(now), at));
+        _notifications.Add(new CustomerSegmentChanged(customerId, LabelOf(_model, old), LabelOf(_model, now), at));
 
     private Dictionary<string, int?> Assignments()
     {
