@@ -71,10 +71,12 @@ public static class LoyaltyActorsHosting
                 if (models is null) return;
 
                 // The aggregators follow the journal live; offline commands run the same projections directly.
+                // One host, one journal stream for both: each event is read and deserialised once.
                 var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
-                registry.Register<SegmentsAggregator>(system.ActorOf(ProjectionActor.Props(segments, models, options.Projections), "segments"));
                 var recommender = RecommenderProjection.Load(models, options.Recommender);
-                registry.Register<RecommenderAggregator>(system.ActorOf(ProjectionActor.Props(recommender, models, options.Projections), "recommender"));
+                var aggregators = system.ActorOf(ProjectionActor.Props([segments, recommender], models, options.Projections), "aggregators");
+                registry.Register<SegmentsAggregator>(aggregators);
+                registry.Register<RecommenderAggregator>(aggregators);
             });
     }
 }

@@ -67,37 +67,43 @@ public sealed record ProjectionSettings(int SaveEveryEvents = 10_000, TimeSpan? 
 }
 
 /// <summary>
-/// Runs a <see cref="JournalProjection"/> live: follows the journal from the model's offset (polling
-/// for new events), applies them in order with back-pressure, answers queries from memory, and saves
-/// model + offset every N events, every T seconds and when stopped.
+/// Runs <see cref="JournalProjection"/>s live: follows the journal from the smallest of their offsets
+/// (polling for new events) with one stream, so each event is read and deserialised once for all of
+/// them; applies events in order with back-pressure (each projection skips what it already has);
+/// answers queries from memory; saves every model with its offset every N events, every T seconds and
+/// when stopped.
 /// </summary>
 public sealed class ProjectionActor : ReceiveActor, IWithTimers
 {
-    private readonly JournalProjection _projection;
+    private readonly IReadOnlyList<JournalProjection> _projections;
     private readonly ModelStore _store;
     private readonly ProjectionSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _appliedSinceSave;
     private UniqueKillSwitch? _killSwitch;
 
-    public ProjectionActor(JournalProjection projection, ModelStore store, ProjectionSettings settings)
+    public ProjectionActor(IReadOnlyList<JournalProjection> projections, ModelStore store, ProjectionSettings settings)
     {
-        _projection = projection;
+        _projections = projections;
         _store = store;
         _settings = settings;
 
         Receive<StreamInit>(_ => Sender.Tell(Ack.Instance));
         Receive<IList<JournalEvent>>(batch =>
         {
-            foreach (var e in batch) _projection.Apply(e);
-            foreach (var n in _projection.DrainNotifications()) Context.System.EventStream.Publish(n);
+            foreach (var projection in _projections)
+            {
+                foreach (var e in batch) projection.Apply(e);
+                foreach (var n in projection.DrainNotifications()) Context.System.EventStream.Publish(n);
+            }
+
             _appliedSinceSave += batch.Count;
             if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
             Sender.Tell(Ack.Instance);
         });
         Receive<StreamFailed>(f =>
         {
-            _log.Error(f.Cause, "Projection {0} lost its journal stream at offset {1}; restarting it", _projection.Name, _projection.Offset);
+            _log.Error(f.Cause, "Projections lost their journal stream at offset {0}; restarting it", StartOffset());
             StartStream();
         });
         Receive<StreamCompleted>(_ => { });
@@ -105,20 +111,31 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
         {
             if (_appliedSinceSave > 0) Save();
         });
-        Receive<TickNow>(_ => _projection.Tick());
-        Receive<GetProjectionStatus>(_ => Sender.Tell(new ProjectionStatus(_projection.Name, _projection.Offset, _projection.EventsConsumed)));
+        Receive<TickNow>(_ =>
+        {
+            foreach (var projection in _projections) projection.Tick();
+        });
+        Receive<GetProjectionStatus>(_ => Sender.Tell(_projections
+            .Select(p => new ProjectionStatus(p.Name, p.Offset, p.EventsConsumed)).ToList()));
         ReceiveAny(query =>
         {
-            var answer = _projection.Answer(query);
-            if (answer is null) Unhandled(query);
-            else Sender.Tell(answer);
+            foreach (var projection in _projections)
+            {
+                if (projection.Answer(query) is not { } answer) continue;
+                Sender.Tell(answer);
+                return;
+            }
+
+            Unhandled(query);
         });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(JournalProjection projection, ModelStore store, ProjectionSettings settings) =>
-        Akka.Actor.Props.Create(() => new ProjectionActor(projection, store, settings));
+    public static Props Props(IReadOnlyList<JournalProjection> projections, ModelStore store, ProjectionSettings settings) =>
+        Akka.Actor.Props.Create(() => new ProjectionActor(projections, store, settings));
+
+    private long StartOffset() => _projections.Min(p => p.Offset);
 
     protected override void PreStart()
     {
@@ -136,7 +153,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
     private void StartStream()
     {
         _killSwitch?.Shutdown();
-        var offset = _projection.Offset;
+        var offset = StartOffset();
         _killSwitch = JournalEvents.ReadJournal(Context.System)
             .AllEvents(offset == 0 ? Akka.Persistence.Query.Offset.NoOffset() : Akka.Persistence.Query.Offset.Sequence(offset))
             .Where(e => e.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal) && e.Event is CustomerEvent)
@@ -152,16 +169,20 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
 
     private void Save()
     {
-        try
+        foreach (var projection in _projections)
         {
-            _projection.Save(_store);
-            _appliedSinceSave = 0;
+            try
+            {
+                projection.Save(_store);
+            }
+            catch (Exception ex)
+            {
+                // The journal still has every event; the next save (or a restart from the older snapshot) catches up.
+                _log.Warning(ex, "Saving projection {0} at offset {1} failed", projection.Name, projection.Offset);
+            }
         }
-        catch (Exception ex)
-        {
-            // The journal still has every event; the next save (or a restart from the older snapshot) catches up.
-            _log.Warning(ex, "Saving projection {0} at offset {1} failed", _projection.Name, _projection.Offset);
-        }
+
+        _appliedSinceSave = 0;
     }
 
     private sealed class StreamInit
@@ -192,7 +213,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>Asks a projection host where it is in the journal.</summary>
+/// <summary>Asks a projection host where its projections are in the journal (reply: a list of <see cref="ProjectionStatus"/>).</summary>
 public sealed class GetProjectionStatus
 {
     public static GetProjectionStatus Instance { get; } = new();

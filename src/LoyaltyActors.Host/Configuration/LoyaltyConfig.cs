@@ -23,6 +23,13 @@ public sealed class LoyaltyConfig
     public JournalConfig Journal { get; set; } = new();
     public IngressConfig Ingress { get; set; } = new();
     public SegmentsConfig Segments { get; set; } = new();
+    public AggregatorsConfig Aggregators { get; set; } = new();
+
+    public sealed class AggregatorsConfig
+    {
+        /// <summary>Run the segment and recommender aggregators in this process (off: an ingest-only node).</summary>
+        public bool Enabled { get; set; } = true;
+    }
     public RecommenderConfig Recommender { get; set; } = new();
 
     public sealed class SegmentsConfig

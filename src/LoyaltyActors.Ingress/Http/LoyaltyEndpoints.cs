@@ -81,7 +81,7 @@ public static class LoyaltyEndpoints
     }
 
     private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers,
-        IRequiredActor<SegmentsAggregator> segments, IngressOptions options)
+        ActorRegistry registry, IngressOptions options)
     {
         Instant? asOf = null;
         if (as_of is not null)
@@ -97,10 +97,10 @@ public static class LoyaltyEndpoints
         if (result is null) return Unavailable("the customer did not answer in time");
         if (result.Profile is null) return Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'");
         var profile = result.Profile;
-        if (asOf is null)
+        if (asOf is null && registry.TryGet<SegmentsAggregator>(out var segments))
         {
             // The segment is the aggregator's current view; an as-of profile has no historical segment.
-            var segment = await AskOrNull<CustomerSegmentResult>(segments.ActorRef, new GetCustomerSegment(id), TimeSpan.FromSeconds(2));
+            var segment = await AskOrNull<CustomerSegmentResult>(segments, new GetCustomerSegment(id), TimeSpan.FromSeconds(2));
             profile = profile with { Segment = segment?.Segment };
         }
 

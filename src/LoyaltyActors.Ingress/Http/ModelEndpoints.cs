@@ -25,9 +25,10 @@ public static class ModelEndpoints
         return app;
     }
 
-    private static async Task<IResult> GetSegmentsAsync(IRequiredActor<SegmentsAggregator> segments)
+    private static async Task<IResult> GetSegmentsAsync(ActorRegistry registry)
     {
-        var r = await segments.ActorRef.Ask<SegmentsResult>(GetSegments.Instance, Patience);
+        if (!registry.TryGet<SegmentsAggregator>(out var segments)) return Disabled();
+        var r = await segments.Ask<SegmentsResult>(GetSegments.Instance, Patience);
         return Results.Json(SegmentsBody(r), LoyaltyJson.Options);
     }
 
@@ -41,12 +42,13 @@ public static class ModelEndpoints
         inertia = r.Inertia,
     };
 
-    private static async Task<IResult> GetRulesAsync(string? min_support, string? min_confidence, string? limit, IRequiredActor<RecommenderAggregator> recommender)
+    private static async Task<IResult> GetRulesAsync(string? min_support, string? min_confidence, string? limit, ActorRegistry registry)
     {
+        if (!registry.TryGet<RecommenderAggregator>(out var recommender)) return Disabled();
         if (!TryFraction(min_support, "min_support", out var support, out var error)) return error!;
         if (!TryFraction(min_confidence, "min_confidence", out var confidence, out error)) return error!;
         if (!TryLimit(limit, 100, out var max, out error)) return error!;
-        var r = await recommender.ActorRef.Ask<RulesResult>(new GetRules(support, confidence, max), Patience);
+        var r = await recommender.Ask<RulesResult>(new GetRules(support, confidence, max), Patience);
         return Results.Json(r.Rules.Select(RuleBody), LoyaltyJson.Options);
     }
 
@@ -60,24 +62,26 @@ public static class ModelEndpoints
         count = r.Count,
     };
 
-    private static async Task<IResult> GetSimilarAsync(string sku, string? limit, string? measure, IRequiredActor<RecommenderAggregator> recommender)
+    private static async Task<IResult> GetSimilarAsync(string sku, string? limit, string? measure, ActorRegistry registry)
     {
+        if (!registry.TryGet<RecommenderAggregator>(out var recommender)) return Disabled();
         if (!TryLimit(limit, 10, out var max, out var error)) return error!;
         var m = SimilarityMeasure.Lift;
         if (measure is not null && !Enum.TryParse(measure, ignoreCase: true, out m))
             return Problem("measure", $"must be lift or cosine, not '{measure}'");
-        var r = await recommender.ActorRef.Ask<SimilarItemsResult>(new GetSimilarItems(sku, max, m), Patience);
+        var r = await recommender.Ask<SimilarItemsResult>(new GetSimilarItems(sku, max, m), Patience);
         if (r.ItemCount == 0)
             return Results.Problem($"no order holds SKU '{sku}'", statusCode: 404, title: "Unknown item");
         return Results.Json(new { sku = r.Sku, orders = r.ItemCount, measure = m.ToString().ToLowerInvariant(), items = r.Items }, LoyaltyJson.Options);
     }
 
     private static async Task<IResult> GetRecommendationsAsync(string id, string? limit,
-        IRequiredActor<CustomerRegion> customers, IRequiredActor<RecommenderAggregator> recommender)
+        IRequiredActor<CustomerRegion> customers, ActorRegistry registry)
     {
+        if (!registry.TryGet<RecommenderAggregator>(out var recommender)) return Disabled();
         if (!TryLimit(limit, 10, out var max, out var error)) return error!;
         var bought = await customers.ActorRef.Ask<PurchasedItemsResult>(new GetPurchasedItems(id), Patience);
-        var r = await recommender.ActorRef.Ask<RecommendationsResult>(new GetRecommendations(bought.Recent, bought.Bought, max), Patience);
+        var r = await recommender.Ask<RecommendationsResult>(new GetRecommendations(bought.Recent, bought.Bought, max), Patience);
         return Results.Json(new
         {
             customer_id = id,
@@ -111,6 +115,9 @@ public static class ModelEndpoints
         error = Problem("limit", $"must be a whole number from 1 to 10000, not '{text}'");
         return false;
     }
+
+    private static IResult Disabled() =>
+        Results.Problem("this node runs no aggregators (Loyalty:Aggregators:Enabled = false)", statusCode: 503, title: "Aggregators disabled");
 
     private static IResult Problem(string field, string message) =>
         Results.Problem($"{field}: {message}", statusCode: 400, title: "Invalid query parameter",
