@@ -22,8 +22,9 @@ public sealed class OfflineEngine : IAsyncDisposable
     private readonly string _dataDir;
     private ModelStore? _models;
 
-    private OfflineEngine(DataDirLock dataLock, IHost host, string dataDir, LoyaltyConfig config, ActorSystem system, IActorRef customers, IngressOptions ingress)
+    private OfflineEngine(DataDirLock dataLock, IHost host, string dataDir, LoyaltyConfig config, LoyaltyActorsOptions options, ActorSystem system, IActorRef customers, IngressOptions ingress)
     {
+        Options = options;
         _lock = dataLock;
         _dataDir = dataDir;
         _host = host;
@@ -35,6 +36,9 @@ public sealed class OfflineEngine : IAsyncDisposable
     }
 
     public LoyaltyConfig Config { get; }
+
+    /// <summary>The actor-side settings this engine runs with (customers, journal, aggregators).</summary>
+    public LoyaltyActorsOptions Options { get; }
     public ActorSystem System { get; }
     public IActorRef Customers { get; }
     public IngressOptions Ingress { get; }
@@ -56,14 +60,14 @@ public sealed class OfflineEngine : IAsyncDisposable
         return projection;
     }
 
-    public static async Task<OfflineEngine> StartAsync(string dataDir, string? configFile, CancellationToken cancellationToken)
+    public static async Task<OfflineEngine> StartAsync(string dataDir, string? configFile, IClock clock, CancellationToken cancellationToken)
     {
         var dataLock = DataDirLock.Acquire(dataDir);
         try
         {
             var configuration = ConfigLoader.Load(configFile);
             var config = ConfigLoader.Bind(configuration);
-            var actorOptions = config.ToActorsOptions(dataDir, SystemClock.Instance);
+            var actorOptions = config.ToActorsOptions(dataDir, clock);
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
                 Args = [],
@@ -79,7 +83,7 @@ public sealed class OfflineEngine : IAsyncDisposable
             await host.StartAsync(cancellationToken);
             var system = host.Services.GetRequiredService<ActorSystem>();
             var customers = await ActorRegistry.For(system).GetAsync<CustomerRegion>(cancellationToken);
-            return new OfflineEngine(dataLock, host, dataDir, config, system, customers, config.ToIngressOptions());
+            return new OfflineEngine(dataLock, host, dataDir, config, actorOptions, system, customers, config.ToIngressOptions());
         }
         catch
         {

@@ -3,18 +3,20 @@ using LoyaltyActors.Host;
 using LoyaltyActors.Host.Cli;
 using LoyaltyActors.Host.Configuration;
 
+// The only wall clock of the process; everything else gets it handed in.
+var clock = NodaTime.SystemClock.Instance;
 var root = new RootCommand("""
     LoyaltyActors: a real-time customer-loyalty engine.
     With no subcommand, runs `serve` with its defaults.
     Example: loyalty serve --data-dir ./data
     """);
-root.Subcommands.Add(ServeCommand.Create());
-root.Subcommands.Add(CustomerCommand.Create());
-root.Subcommands.Add(RfmSummaryCommand.Create());
-root.Subcommands.Add(ReplayCommand.Create());
-root.Subcommands.Add(RebuildCommand.Create());
-root.Subcommands.Add(SegmentsCommand.Create());
-root.Subcommands.Add(RulesCommand.Create());
+root.Subcommands.Add(ServeCommand.Create(clock));
+root.Subcommands.Add(CustomerCommand.Create(clock));
+root.Subcommands.Add(RfmSummaryCommand.Create(clock));
+root.Subcommands.Add(ReplayCommand.Create(clock));
+root.Subcommands.Add(RebuildCommand.Create(clock));
+root.Subcommands.Add(SegmentsCommand.Create(clock));
+root.Subcommands.Add(RulesCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

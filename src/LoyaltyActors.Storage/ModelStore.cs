@@ -4,7 +4,7 @@ using LiteDB;
 namespace LoyaltyActors.Storage;
 
 /// <summary>A model's saved state and the journal offset it has consumed up to (inclusive).</summary>
-public sealed record StoredModel<T>(long Offset, T Model, DateTime SavedAtUtc);
+public sealed record StoredModel<T>(long Offset, T Model);
 
 /// <summary>
 /// Snapshots of aggregator models (segments, recommender) in one LiteDB file (<c>models.db</c>). A model
@@ -40,7 +40,6 @@ public sealed class ModelStore : IDisposable
                 _db.FileStorage.SetMetadata(FileId(name), new BsonDocument
                 {
                     ["offset"] = offset,
-                    ["saved_at"] = DateTime.UtcNow,
                     ["type"] = typeof(T).Name,
                 });
                 _db.Commit();
@@ -66,7 +65,7 @@ public sealed class ModelStore : IDisposable
             file.CopyTo(stream);
             var model = System.Text.Json.JsonSerializer.Deserialize<T>(stream.GetBuffer().AsSpan(0, (int)stream.Length), Json)
                         ?? throw new InvalidDataException($"model '{name}' in the model store is empty");
-            return new StoredModel<T>(file.Metadata["offset"].AsInt64, model, file.Metadata["saved_at"].AsDateTime);
+            return new StoredModel<T>(file.Metadata["offset"].AsInt64, model);
         }
     }
 

@@ -115,8 +115,6 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
         {
             foreach (var projection in _projections) projection.Tick();
         });
-        Receive<GetProjectionStatus>(_ => Sender.Tell(_projections
-            .Select(p => new ProjectionStatus(p.Name, p.Offset, p.EventsConsumed)).ToList()));
         ReceiveAny(query =>
         {
             foreach (var projection in _projections)
@@ -212,15 +210,3 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
         public static readonly TickNow Instance = new();
     }
 }
-
-/// <summary>Asks a projection host where its projections are in the journal (reply: a list of <see cref="ProjectionStatus"/>).</summary>
-public sealed class GetProjectionStatus
-{
-    public static GetProjectionStatus Instance { get; } = new();
-
-    private GetProjectionStatus()
-    {
-    }
-}
-
-public sealed record ProjectionStatus(string Name, long Offset, long EventsConsumed);

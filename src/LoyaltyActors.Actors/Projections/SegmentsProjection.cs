@@ -189,8 +189,6 @@ public sealed class SegmentsProjection : JournalProjection
     }
 
     /// <summary>Population statistics for the behaviour score, over purchasing customers.</summary>
-    public PopulationStats PopulationStats() => PopulationStats(View());
-
     private PopulationStats PopulationStats(SegmentModel model)
     {
         var p = model.Population;

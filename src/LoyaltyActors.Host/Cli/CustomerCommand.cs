@@ -10,7 +10,7 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class CustomerCommand
 {
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var id = new Argument<string>("id") { Description = "The customer id" };
         var asOf = new Option<string?>("--as-of")
@@ -39,7 +39,7 @@ public static class CustomerCommand
                 }
             }
 
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
             var customerId = result.GetValue(id)!;
             var reply = await engine.Customers.Ask<ProfileResult>(new GetProfile(customerId, at), TimeSpan.FromSeconds(60), ct);
             if (reply.Profile is null)

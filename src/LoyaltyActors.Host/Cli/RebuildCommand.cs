@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodaTime;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Streams;
@@ -20,7 +21,7 @@ public static class RebuildCommand
                           + (before is { } b ? $" (the previous model had consumed up to offset {b}, the journal ends at {fresh.Offset})" : " (no previous model)"));
     }
 
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var dataDir = CommonOptions.DataDir();
         var config = CommonOptions.Config();
@@ -38,7 +39,7 @@ public static class RebuildCommand
         };
         command.SetAction(async (result, ct) =>
         {
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
             var watch = Stopwatch.StartNew();
             long customers = 0, events = 0, differed = 0;
             var lastReport = Stopwatch.StartNew();
@@ -66,7 +67,7 @@ public static class RebuildCommand
             Console.WriteLine($"rebuilt {customers} customers from {events} events in {watch.Elapsed.TotalSeconds:F1} s: {differed} differed from their previous state");
 
             // The aggregators: each is refolded from the first event and replaces its saved model.
-            var options = engine.Config.ToActorsOptions(result.GetValue(dataDir)!, NodaTime.SystemClock.Instance);
+            var options = engine.Options;
             await RebuildAggregator(engine, SegmentsProjection.Empty(options.Segments), ct);
             await RebuildAggregator(engine, RecommenderProjection.Empty(options.Recommender), ct);
             return 0;

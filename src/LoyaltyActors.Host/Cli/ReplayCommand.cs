@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodaTime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -12,7 +13,7 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class ReplayCommand
 {
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var path = new Argument<string>("path") { Description = "A file, or a folder whose files are replayed in name order" };
         var format = new Option<string>("--format")
@@ -67,7 +68,7 @@ public static class ReplayCommand
             }
 
             // Open the rejects file only once the data dir is ours: a refused replay must not clobber it.
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
             await using var offlineRejects = OpenRejects(rejectsPath);
             return await RunAsync(input, fmt, batchSize,
                 (items, token) => WithRetries(() => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token), token),

@@ -10,7 +10,7 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class RfmSummaryCommand
 {
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var asOf = new Option<string>("--as-of")
         {
@@ -66,7 +66,7 @@ public static class RfmSummaryCommand
                 return 2;
             }
 
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
             var days = await PurchaseDaysByCustomer(engine, ct);
             await using var writer = result.GetValue(output) is { } path ? new StreamWriter(path) : new StreamWriter(Console.OpenStandardOutput());
             await WriteCsv(writer, days, date.Value, frequency, mult);

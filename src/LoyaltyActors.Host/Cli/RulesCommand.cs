@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodaTime;
 using System.Globalization;
 using System.Text.Json;
 using LoyaltyActors.Actors.Projections;
@@ -8,7 +9,7 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class RulesCommand
 {
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var minSupport = new Option<double>("--min-support") { Description = "Minimum support, a fraction of all orders (e.g. 0.006)", Required = true };
         var minConfidence = new Option<double>("--min-confidence") { Description = "Minimum confidence (e.g. 0.25)", Required = true };
@@ -40,8 +41,8 @@ public static class RulesCommand
                 return 2;
             }
 
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
-            var settings = engine.Config.ToActorsOptions(result.GetValue(dataDir)!, NodaTime.SystemClock.Instance).Recommender;
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
+            var settings = engine.Options.Recommender;
             var projection = await engine.CatchUpAsync(store => RecommenderProjection.Load(store, settings), ct);
             var rules = ((RulesResult)projection.Answer(new GetRules(s, c))!).Rules;
             if (fmt == "json")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodaTime;
 using System.Globalization;
 using System.Text.Json;
 using LoyaltyActors.Actors.Projections;
@@ -8,7 +9,7 @@ namespace LoyaltyActors.Host.Cli;
 
 public static class SegmentsCommand
 {
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var export = new Option<string?>("--export")
         {
@@ -25,8 +26,8 @@ public static class SegmentsCommand
         };
         command.SetAction(async (result, ct) =>
         {
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), ct);
-            var settings = engine.Config.ToActorsOptions(result.GetValue(dataDir)!, NodaTime.SystemClock.Instance).Segments;
+            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
+            var settings = engine.Options.Segments;
             var projection = await engine.CatchUpAsync(store => SegmentsProjection.Load(store, settings), ct);
             Console.WriteLine(JsonSerializer.Serialize(ModelEndpoints.SegmentsBody((SegmentsResult)projection.Answer(GetSegments.Instance)!),
                 new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));

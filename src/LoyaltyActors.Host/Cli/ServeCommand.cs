@@ -29,7 +29,7 @@ public static class ServeCommand
         Description = "Settings file (JSON) instead of config/appsettings.json; Loyalty__* environment variables still override it",
     };
 
-    public static Command Create()
+    public static Command Create(IClock clock)
     {
         var command = new Command("serve", """
             Runs the engine: HTTP API on --http, journal and models in --data-dir.
@@ -39,15 +39,15 @@ public static class ServeCommand
             DataDir, Http, Tcp, Config,
         };
         command.SetAction((result, ct) => RunAsync(
-            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config)), ct));
+            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config)), clock, ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServeOptions options, IClock clock, CancellationToken cancellationToken)
     {
         using var dataLock = DataDirLock.Acquire(options.DataDir);
         var configuration = ConfigLoader.Load(options.ConfigFile);
-        await using var app = LoyaltyServer.Build(options, configuration, SystemClock.Instance);
+        await using var app = LoyaltyServer.Build(options, configuration, clock);
         await app.StartAsync(cancellationToken);
         foreach (var url in app.Urls) Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
         Console.Out.Flush();
