@@ -38,9 +38,9 @@ public sealed class AggregatorCdnowSegmentsTests(ITestOutputHelper output)
         Assert.Equal("customer_id,segment,recency,frequency,monetary,variety", lines[0]);
         var rows = lines.Skip(1).Select(l =>
         {
-            var f = AggregatorCsv.Split(l);
+            var f = TestCsv.Split(l);
             Assert.True(f.Count == 6, $"expected 6 columns: '{l}'");
-            return (Id: f[0], Label: f[1], X: f.Skip(2).Select(AggregatorCsv.Double).ToArray());
+            return (Id: f[0], Label: f[1], X: f.Skip(2).Select(TestCsv.Double).ToArray());
         }).ToList();
         Assert.Equal(Customers, rows.Count);
         Assert.Equal(Customers, rows.Select(r => r.Id).Distinct(StringComparer.Ordinal).Count());

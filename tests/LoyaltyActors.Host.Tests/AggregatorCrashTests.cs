@@ -130,6 +130,6 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
     }
 
     private static List<(string Customer, string Segment)> ReadPartition(string export) =>
-        File.ReadLines(export).Skip(1).Select(l => AggregatorCsv.Split(l)).Select(f => (f[0], f[1]))
+        File.ReadLines(export).Skip(1).Select(l => TestCsv.Split(l)).Select(f => (f[0], f[1]))
             .OrderBy(r => r.Item1, StringComparer.Ordinal).ToList();
 }

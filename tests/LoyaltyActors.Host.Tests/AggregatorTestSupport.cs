@@ -28,9 +28,9 @@ public sealed record PrintedRule(string Antecedent, string Consequent, double Su
         Assert.True(lines.Count > 0 && lines[0] == CsvHeader, $"expected the header '{CsvHeader}', got '{lines.FirstOrDefault()}'");
         return lines.Skip(1).Select(line =>
         {
-            var f = AggregatorCsv.Split(line);
+            var f = TestCsv.Split(line);
             Assert.True(f.Count == 6, $"expected 6 columns: '{line}'");
-            return new PrintedRule(f[0], f[1], AggregatorCsv.Double(f[2]), AggregatorCsv.Double(f[3]), AggregatorCsv.Double(f[4]),
+            return new PrintedRule(f[0], f[1], TestCsv.Double(f[2]), TestCsv.Double(f[3]), TestCsv.Double(f[4]),
                 long.Parse(f[5], NumberStyles.None, CultureInfo.InvariantCulture));
         }).ToList();
     }
@@ -180,7 +180,7 @@ public sealed record SegmentsBody(int K, IReadOnlyList<SegmentsBody.Segment> Seg
 }
 
 /// <summary>Minimal CSV reading for the engine's outputs (RFC 4180 quoting).</summary>
-public static class AggregatorCsv
+public static class TestCsv
 {
     public static IReadOnlyList<string> Split(string line)
     {
@@ -287,19 +287,7 @@ public sealed class BackgroundCli : IAsyncDisposable
     {
         var workDir = Path.Combine(Path.GetTempPath(), "loyalty-host-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workDir);
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(LoyaltyHostProcess.LoyaltyDll);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Loyalty__", StringComparison.OrdinalIgnoreCase)).ToList())
-            info.Environment.Remove(key);
-        foreach (var (key, value) in environment) info.Environment[key] = value;
-        var process = new Process { StartInfo = info };
+        var process = new Process { StartInfo = CliProcess.CliStartInfo(workDir, args, environment) };
         process.Start();
         return new BackgroundCli(process, workDir);
     }

@@ -47,24 +47,31 @@ public static class CliProcess
     public static IReadOnlyDictionary<string, string> Patient { get; } =
         new Dictionary<string, string> { ["Loyalty__Ingress__WriteTimeoutSeconds"] = "120" };
 
+    /// <summary>`dotnet loyalty.dll ARGS` in <paramref name="workDir"/>, with only the given Loyalty__ variables.</summary>
+    public static ProcessStartInfo CliStartInfo(string workDir, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(LoyaltyHostProcess.LoyaltyDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Loyalty__", StringComparison.OrdinalIgnoreCase)).ToList())
+            info.Environment.Remove(key);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return info;
+    }
+
     public static async Task<CliRun> RunAsync(TimeSpan timeout, params string[] args)
     {
         var workDir = Path.Combine(Path.GetTempPath(), "loyalty-host-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workDir);
         try
         {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = workDir,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(LoyaltyHostProcess.LoyaltyDll);
-            foreach (var a in args) info.ArgumentList.Add(a);
-            foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Loyalty__", StringComparison.OrdinalIgnoreCase)).ToList())
-                info.Environment.Remove(key);
-            foreach (var (key, value) in Patient) info.Environment[key] = value;
+            var info = CliStartInfo(workDir, args, Patient);
 
             using var process = new Process { StartInfo = info };
             var watch = Stopwatch.StartNew();
