@@ -166,19 +166,45 @@ public sealed class SegmentsProjection : JournalProjection
     }
 
     /// <summary>
-    /// The model as queries see it: a copy of the current model converged (recency refreshed, Lloyd passes to a
-    /// fixed point), cached until the next event. The live server and offline commands answer the same for the
-    /// same journal, and a query never changes what is saved.
+    /// The model as queries see it, a function of the current customers' features alone (not of the order the
+    /// journal delivered them in, which decides the online model's local optimum): customers are taken in id
+    /// order, seeded by k-means++ over the whole population, and Lloyd passes run to a fixed point; the best of
+    /// <see cref="ViewRestarts"/> seeds by inertia is kept. Cached until the next event, so the live server, a
+    /// resumed server, a rebuild and a clean replay of the same events all answer the same.
     /// </summary>
     private SegmentModel View()
     {
         if (_view is not null) return _view;
-        var view = SegmentModel.FromSnapshot(_model.ToSnapshot());
-        Converge(view);
-        _view = view;
-        if (view.Seeded) _board?.Publish(PopulationStats(view));
-        return view;
+        var ids = _customers.Keys.Order(StringComparer.Ordinal).ToArray();
+        SegmentModel? best = null;
+        var bestInertia = double.PositiveInfinity;
+        for (var restart = 0; restart < ViewRestarts; restart++)
+        {
+            // Seeding waits for the whole population (or never happens below the configured minimum).
+            var model = new SegmentModel(_settings.K, _settings.Seed + restart,
+                Math.Max(Math.Max(_settings.K, _settings.MinCustomersToSeed), ids.Length));
+            foreach (var id in ids) model.Upsert(id, Features(_customers[id]));
+            for (var pass = 0; pass < 100 && model.Sweep() > 0; pass++)
+            {
+            }
+
+            var inertia = model.Inertia();
+            if (best is null || inertia < bestInertia)
+            {
+                best = model;
+                bestInertia = inertia;
+            }
+
+            if (!model.Seeded) break;
+        }
+
+        _view = best!;
+        if (_view.Seeded) _board?.Publish(PopulationStats(_view));
+        return _view;
     }
+
+    /// <summary>Seeds tried for the query view; k-means++ can land in a poor local optimum.</summary>
+    private const int ViewRestarts = 3;
 
     /// <summary>Publishes the population statistics here after every sweep (and now, if seeded).</summary>
     public SegmentsProjection PublishTo(PopulationBoard board)
