@@ -55,7 +55,6 @@ public abstract class JournalProjection
         await JournalEvents.CurrentCustomerEvents(system, Offset)
             .RunForeach(Apply, system.Materializer());
         cancellationToken.ThrowIfCancellationRequested();
-        Tick();
     }
 }
 

@@ -64,6 +64,8 @@ public sealed class SegmentsProjection : JournalProjection
     // The answer to queries: a converged copy of the model, rebuilt when the model changed. The model itself
     // is swept only every SweepEveryEvents events, so it stays a function of the journal alone.
     private SegmentModel? _view;
+    private bool _viewStale = true;
+    private int _ticksSinceView;
 
     private SegmentsProjection(SegmentSettings settings, SegmentModel model, Dictionary<string, Accumulator> customers, Instant reference)
     {
@@ -131,7 +133,7 @@ public sealed class SegmentsProjection : JournalProjection
         _customers[customerId] = a;
         var (old, now) = _model.Upsert(customerId, Features(a));
         if (old != now) Notify(customerId, old, now, e.OccurredAt);
-        _view = null;
+        _viewStale = true;
         MaybeSweep();
     }
 
@@ -153,7 +155,7 @@ public sealed class SegmentsProjection : JournalProjection
             if (old != now) Notify(id, old, now, _reference);
         }
 
-        _view = null;
+        _viewStale = true;
     }
 
     /// <summary>Refreshes every customer's recency to the latest event time, then runs Lloyd passes until stable (at most 50).</summary>
@@ -172,9 +174,10 @@ public sealed class SegmentsProjection : JournalProjection
     /// <see cref="ViewRestarts"/> seeds by inertia is kept. Cached until the next event, so the live server, a
     /// resumed server, a rebuild and a clean replay of the same events all answer the same.
     /// </summary>
-    private SegmentModel View()
+    /// <param name="fresh">False: the last view built will do even if events arrived since (profile lookups).</param>
+    private SegmentModel View(bool fresh = true)
     {
-        if (_view is not null) return _view;
+        if (_view is not null && (!_viewStale || !fresh)) return _view;
         var ids = _customers.Keys.Order(StringComparer.Ordinal).ToArray();
         SegmentModel? best = null;
         var bestInertia = double.PositiveInfinity;
@@ -199,6 +202,8 @@ public sealed class SegmentsProjection : JournalProjection
         }
 
         _view = best!;
+        _viewStale = false;
+        _ticksSinceView = 0;
         if (_view.Seeded) _board?.Publish(PopulationStats(_view));
         return _view;
     }
@@ -225,8 +230,14 @@ public sealed class SegmentsProjection : JournalProjection
             BehaviorMean: 0);
     }
 
-    /// <summary>Prepares the converged view (and publishes its population statistics) while the host is idle.</summary>
-    public override void Tick() => View();
+    /// <summary>
+    /// Rebuilds a stale view (and publishes its population statistics) on every 12th tick at most, about once a
+    /// minute: the rebuild is a full k-means over the population. Queries rebuild a stale view on demand.
+    /// </summary>
+    public override void Tick()
+    {
+        if (_viewStale && ++_ticksSinceView >= 12) View();
+    }
 
     public override IReadOnlyList<object> DrainNotifications()
     {
@@ -238,7 +249,7 @@ public sealed class SegmentsProjection : JournalProjection
     public override object? Answer(object query) => query switch
     {
         GetSegments => View() is var v ? new SegmentsResult(v.K, v.Segments, EventsConsumed, v.Customers, v.Inertia()) : null,
-        GetCustomerSegment q => new CustomerSegmentResult(q.CustomerId, LabelOf(View(), View().SegmentOf(q.CustomerId))),
+        GetCustomerSegment q => View(fresh: false) is var v ? new CustomerSegmentResult(q.CustomerId, LabelOf(v, v.SegmentOf(q.CustomerId))) : null,
         ExportSegments => View() is var v
             ? new ExportSegmentsResult(SegmentModel.FeatureNames,
                 v.Export().Where(r => r.Segment >= 0).Select(r => (r.CustomerId, LabelOf(v, r.Segment)!, r.Vector)).ToList())
