@@ -2,8 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using LoyaltyActors.Domain.Customers;
 
@@ -158,21 +156,18 @@ public sealed class CustomerActor : ReceivePersistentActor
     /// </summary>
     private async Task<ProfileResult> ProfileAsOf(NodaTime.Instant asOf)
     {
-        var journal = PersistenceQuery.Get(Context.System)
-            .ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var state = CustomerState.Empty;
-        await journal.CurrentEventsByPersistenceId(PersistenceId, 0, LastSequenceNr)
-            .RunForeach(envelope =>
-            {
-                if (envelope.Event is not CustomerEvent e || e.OccurredAt > asOf) return;
-                // A return can only be folded onto the order it refers to.
-                if (e is ReturnRecorded r && !state.OrdersById.ContainsKey(r.OrderId)) return;
-                state = state.Apply(e);
-            }, Context.System.Materializer());
+        var (state, _) = await FoldOwnJournal(e => e.OccurredAt <= asOf);
         return new ProfileResult(state.EventCount == 0 ? null : Profile(state, asOf));
     }
 
     private async Task<Rebuilt> RebuildFromJournal()
+    {
+        var (state, events) = await FoldOwnJournal(_ => true);
+        return new Rebuilt(state, events);
+    }
+
+    /// <summary>This customer's journal from its first event, ignoring snapshots, folded over the events kept.</summary>
+    private async Task<(CustomerState State, long Events)> FoldOwnJournal(Func<CustomerEvent, bool> keep)
     {
         var state = CustomerState.Empty;
         long events = 0;
@@ -180,11 +175,13 @@ public sealed class CustomerActor : ReceivePersistentActor
             .CurrentEventsByPersistenceId(PersistenceId, 0, LastSequenceNr)
             .RunForeach(envelope =>
             {
-                if (envelope.Event is not CustomerEvent e) return;
+                if (envelope.Event is not CustomerEvent e || !keep(e)) return;
+                // A return can only be folded onto the order it refers to (an as-of cut may drop the order).
+                if (e is ReturnRecorded r && !state.OrdersById.ContainsKey(r.OrderId)) return;
                 state = state.Apply(e);
                 events++;
             }, Context.System.Materializer());
-        return new Rebuilt(state, events);
+        return (state, events);
     }
 
     /// <summary>The state folded from the journal alone; applied on the actor's thread.</summary>

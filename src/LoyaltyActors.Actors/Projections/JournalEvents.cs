@@ -19,8 +19,16 @@ public static class JournalEvents
 
     /// <summary>Every customer event stored so far, in journal order, after <paramref name="afterOffset"/>; then completes.</summary>
     public static Source<JournalEvent, NotUsed> CurrentCustomerEvents(ActorSystem system, long afterOffset = 0) =>
-        ReadJournal(system)
-            .CurrentAllEvents(afterOffset == 0 ? Offset.NoOffset() : Offset.Sequence(afterOffset))
+        ReadJournal(system).CurrentAllEvents(From(afterOffset)).CustomerEventsOnly();
+
+    /// <summary>Like <see cref="CurrentCustomerEvents"/>, then keeps following the journal as it grows.</summary>
+    public static Source<JournalEvent, NotUsed> LiveCustomerEvents(ActorSystem system, long afterOffset = 0) =>
+        ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly();
+
+    private static Offset From(long afterOffset) => afterOffset == 0 ? Offset.NoOffset() : Offset.Sequence(afterOffset);
+
+    private static Source<JournalEvent, NotUsed> CustomerEventsOnly(this Source<EventEnvelope, NotUsed> envelopes) =>
+        envelopes
             .Where(e => e.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal)
                         && e.Event is CustomerEvent)
             .Select(e => new JournalEvent(

@@ -150,13 +150,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
     private void StartStream()
     {
         _killSwitch?.Shutdown();
-        var offset = StartOffset();
-        _killSwitch = JournalEvents.ReadJournal(Context.System)
-            .AllEvents(offset == 0 ? Akka.Persistence.Query.Offset.NoOffset() : Akka.Persistence.Query.Offset.Sequence(offset))
-            .Where(e => e.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal) && e.Event is CustomerEvent)
-            .Select(e => new JournalEvent(
-                e.PersistenceId[CustomerActor.PersistencePrefix.Length..], e.SequenceNr,
-                e.Offset is Sequence s ? s.Value : 0, (CustomerEvent)e.Event))
+        _killSwitch = JournalEvents.LiveCustomerEvents(Context.System, StartOffset())
             .GroupedWithin(1000, TimeSpan.FromMilliseconds(20))
             .Select(batch => (IList<JournalEvent>)batch.ToList())
             .ViaMaterialized(KillSwitches.Single<IList<JournalEvent>>(), Keep.Right)

@@ -46,6 +46,18 @@ public static class WireFormat
 
     private static readonly IPattern<OffsetDateTime> OffsetPattern = OffsetDateTimePattern.ExtendedIso;
 
+    /// <summary>
+    /// An as-of reference: an ISO-8601 instant with offset, or a date meaning the last instant of that UTC day
+    /// (so events of that day are included). Null when <paramref name="text"/> is neither.
+    /// </summary>
+    public static Instant? ParseAsOf(string text)
+    {
+        var instant = OffsetPattern.Parse(text);
+        if (instant.Success) return instant.Value.ToInstant();
+        var date = LocalDatePattern.Iso.Parse(text);
+        return date.Success ? date.Value.PlusDays(1).AtMidnight().InUtc().ToInstant() - Duration.Epsilon : null;
+    }
+
     public static WireResult Read(JsonElement element, WireLimits limits)
     {
         if (element.ValueKind != JsonValueKind.Object)

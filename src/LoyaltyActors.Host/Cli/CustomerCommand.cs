@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Akka.Actor;
 using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Domain.Wire;
 using LoyaltyActors.Ingress.Http;
 using NodaTime;
 using NodaTime.Text;
@@ -31,7 +32,7 @@ public static class CustomerCommand
             Instant? at = null;
             if (result.GetValue(asOf) is { } text)
             {
-                at = ParseAsOf(text);
+                at = WireFormat.ParseAsOf(text);
                 if (at is null)
                 {
                     await Console.Error.WriteLineAsync($"loyalty: --as-of: '{text}' is not an ISO-8601 instant (2026-03-03T12:00:00Z) or date (2026-03-03)");
@@ -52,14 +53,5 @@ public static class CustomerCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>An instant with offset, or a date meaning the last instant of that UTC day.</summary>
-    public static Instant? ParseAsOf(string text)
-    {
-        var instant = OffsetDateTimePattern.ExtendedIso.Parse(text);
-        if (instant.Success) return instant.Value.ToInstant();
-        var date = LocalDatePattern.Iso.Parse(text);
-        return date.Success ? date.Value.PlusDays(1).AtMidnight().InUtc().ToInstant() - Duration.Epsilon : null;
     }
 }

@@ -86,11 +86,8 @@ public static class LoyaltyEndpoints
         Instant? asOf = null;
         if (as_of is not null)
         {
-            var parsed = OffsetDateTimePattern.ExtendedIso.Parse(as_of);
-            if (parsed.Success) asOf = parsed.Value.ToInstant();
-            else if (LocalDatePattern.Iso.Parse(as_of) is { Success: true } date)
-                asOf = date.Value.PlusDays(1).AtMidnight().InUtc().ToInstant() - Duration.Epsilon;
-            else return Problem(400, "Invalid query parameter", $"as_of: '{as_of}' is not an ISO-8601 instant (2026-11-20T10:15:00Z) or date (2026-11-20)", "as_of");
+            asOf = WireFormat.ParseAsOf(as_of);
+            if (asOf is null) return Problem(400, "Invalid query parameter", $"as_of: '{as_of}' is not an ISO-8601 instant (2026-11-20T10:15:00Z) or date (2026-11-20)", "as_of");
         }
 
         var result = await AskOrNull<ProfileResult>(customers.ActorRef, new GetProfile(id, asOf), options.WriteTimeout);
