@@ -50,7 +50,7 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
-            .WithLoyaltyActors(actorOptions, config.Aggregators.Enabled ? sp.GetRequiredService<ModelStore>() : null));
+            .WithLoyaltyActors(actorOptions with { Aggregators = config.Aggregators.Enabled }, sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
 

@@ -137,7 +137,7 @@ public sealed class CustomerActorTests(ITestOutputHelper output) : CustomerTestK
 
         var result = await RecordAsync(customer, c.CustomerId,
             c.Purchase("e1", "o1", Duration.Zero, new PurchaseLineInput("SKU-A", "fruit", 1, 5m)),
-            c.Return("e2", "no-such-order", Duration.FromHours(1), new ReturnLineInput("SKU-A", 1)),
+            c.Return("e2", "o1", Duration.FromHours(1), new ReturnLineInput("SKU-Z", 1)),
             c.View("e3", Duration.FromHours(2)),
             c.Redeem("e4", Duration.FromHours(3), 6),
             c.Review("e5", Duration.FromHours(4)));
@@ -145,7 +145,7 @@ public sealed class CustomerActorTests(ITestOutputHelper output) : CustomerTestK
         var recovered = await StateAsync(Customer(c.CustomerId), c.CustomerId);
 
         Assert.IsType<Decision.Accepted>(result.Outcomes[0]);
-        Assert.Equal(RejectionKind.UnknownOrder, Assert.IsType<Decision.Rejected>(result.Outcomes[1]).Kind);
+        Assert.Equal((RejectionKind.Invalid, "lines[0].sku"), (Assert.IsType<Decision.Rejected>(result.Outcomes[1]).Kind, Assert.IsType<Decision.Rejected>(result.Outcomes[1]).Field));
         Assert.IsType<Decision.Accepted>(result.Outcomes[2]);
         Assert.Equal(RejectionKind.InsufficientPoints, Assert.IsType<Decision.Rejected>(result.Outcomes[3]).Kind);
         Assert.IsType<Decision.Accepted>(result.Outcomes[4]);

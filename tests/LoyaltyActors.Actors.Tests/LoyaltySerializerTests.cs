@@ -39,7 +39,26 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
     /// <summary>Before 1970 and off the second: the first purchase of the folded state.</summary>
     private static readonly Instant Moonwalk = Instant.FromUtc(1969, 7, 20, 20, 17, 40).PlusNanoseconds(1);
 
-    public static TheoryData<string> PersistedTypes => ["purchase", "return", "view", "review", "redeem", "state", "empty state"];
+    private static readonly PurchaseRecorded ProgramPurchase = new("p-9", At + Duration.FromDays(6), "order-9", "web",
+        [new PurchasedLine("SKU-D", "dairy", 2, 5m, 15, "category:dairy")], 3, "silver", At + Duration.FromDays(371));
+
+    private static readonly ReturnHeld Held = new("h-1", At + Duration.FromDays(7), "order-late", "pos", [new ReturnLineInput("SKU-L", 2)]);
+
+    private static readonly PointsExpired Expired = new("t#expire:order-0", At + Duration.FromDays(8), "order-0", 1969, 3);
+
+    private static readonly TierChanged Tier = new("p-9#tier", At + Duration.FromDays(6), "base", "silver", 1234.5m, "upgrade", At + Duration.FromDays(98));
+
+    private static readonly RewardIssued Reward = new("p-9#reward:balance-1000", At + Duration.FromDays(6), "balance-1000", 2, "voucher-10", "balance 990 -> 1005");
+
+    private static readonly WakeUpScheduled Wake = new("p-9#wake", At + Duration.FromDays(6), At + Duration.FromDays(98));
+
+    private static readonly HeldReturnDiscarded Discarded = new("h-1#discarded", At + Duration.FromDays(9), "order-late", "h-1", "lines[0].sku: no");
+
+    public static TheoryData<string> PersistedTypes =>
+    [
+        "purchase", "return", "view", "review", "redeem", "state", "empty state",
+        "program purchase", "held", "expired", "tier", "reward", "wake", "discarded", "program state",
+    ];
 
     private static object Sample(string name) => name switch
     {
@@ -50,6 +69,14 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
         "redeem" => Redeem,
         "state" => FoldedState(),
         "empty state" => CustomerState.Empty,
+        "program purchase" => ProgramPurchase,
+        "held" => Held,
+        "expired" => Expired,
+        "tier" => Tier,
+        "reward" => Reward,
+        "wake" => Wake,
+        "discarded" => Discarded,
+        "program state" => ProgramState(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -65,6 +92,87 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
         Redeem,
         new ReturnRecorded("r-2", At + Duration.FromDays(4), "order-2", "web", [new ReturnedLine(0, "SKU-C", 1, 2.25m, 2)]),
     ]);
+
+    /// <summary>The folded state plus every part of the loyalty program: lots, debt-free expiry, a tier, a held return, a reward, a timer.</summary>
+    private static CustomerState ProgramState() =>
+        FoldedState().ApplyAll([ProgramPurchase, Held, Expired, Tier, Reward, Wake,
+            new ReturnHeld("h-2", At + Duration.FromDays(7), "order-late", "pos", [new ReturnLineInput("SKU-M", 1)]),
+            Discarded]);
+
+    [Fact]
+    public void Program_events_round_trip_field_for_field()
+    {
+        foreach (var e in new CustomerEvent[] { Expired, Tier, Reward, Wake, Discarded })
+            Assert.Equal(e, RoundTrip(e).Copy);
+        var held = (ReturnHeld)RoundTrip(Held).Copy;
+        Assert.Equal((Held.EventId, Held.OrderId, Held.OccurredAt), (held.EventId, held.OrderId, held.OccurredAt));
+        Assert.Equal(Held.Lines, held.Lines.AsEnumerable());
+        var purchase = (PurchaseRecorded)RoundTrip(ProgramPurchase).Copy;
+        Assert.Equal((ProgramPurchase.Tier, ProgramPurchase.ExpiresAt, ProgramPurchase.RuleVersion), (purchase.Tier, purchase.ExpiresAt, purchase.RuleVersion));
+        Assert.Equal(ProgramPurchase.Lines, purchase.Lines.AsEnumerable());
+    }
+
+    [Fact]
+    public void Program_state_round_trips_lots_tier_pending_returns_rewards_and_timer()
+    {
+        var state = ProgramState();
+        var copy = (CustomerState)RoundTrip(state).Copy;
+
+        Assert.Equal(state.Lots, copy.Lots.AsEnumerable());
+        Assert.Equal((state.PointsDebt, state.PointsExpired, state.PointsBalance), (copy.PointsDebt, copy.PointsExpired, copy.PointsBalance));
+        Assert.Equal(("silver", state.TierSince, state.NextTierReview), (copy.Tier, copy.TierSince, copy.NextTierReview));
+        Assert.Equal(state.ReturnedByOrderDay, copy.ReturnedByOrderDay);
+        Assert.Equal(new[] { "h-2" }, copy.PendingReturns["order-late"].Select(h => h.EventId));
+        Assert.Equal((1, state.Rewards.Single()), (copy.DiscardedReturns, copy.Rewards.Single()));
+        Assert.Equal(Wake.At, copy.WakeUpAt);
+        Assert.Equal(3, copy.OrdersById["order-9"].RuleVersion);
+    }
+
+    [Fact]
+    public void A_journal_written_before_the_loyalty_program_still_replays()
+    {
+        // P1 and S1 as the first release wrote them (written here by hand, field by field)
+        var p1 = Layout(w =>
+        {
+            w.Write("old-1"); WriteAt(w, At);
+            w.Write("order-old"); w.Write("pos"); w.Write(1); // rule version
+            w.Write(1); w.Write("SKU-O"); w.Write("old"); w.Write(3); w.Write(10m); w.Write(30L);
+        });
+        var purchase = Assert.IsType<PurchaseRecorded>(Sys.Serialization.Deserialize(p1, LoyaltySerializer.SerializerId, "P1"));
+        Assert.Equal((TierNames.Base, (Instant?)null, 30L, PointsPolicy.BaseRule), (purchase.Tier, purchase.ExpiresAt, purchase.Points, purchase.Lines[0].Rule));
+
+        var s1 = Layout(w =>
+        {
+            w.Write(1); w.Write("old-1"); // event ids
+            w.Write(1); w.Write(30m); w.Write(10m); w.Write(1); // orders, gross, returned, returns
+            w.Write(true); WriteAt(w, At); w.Write(true); WriteAt(w, At);
+            w.Write(1); w.Write("old"); // categories
+            w.Write(0); w.Write(0d); w.Write(0); w.Write(0); // views, dwell, reviews, rating sum
+            w.Write(1); w.Write(EpochDays.Of(At)); w.Write(1); w.Write(30m); // purchase days
+            w.Write(1); w.Write("order-old"); WriteAt(w, At); w.Write(1);
+            w.Write("SKU-O"); w.Write(3); w.Write(10m); w.Write(30L); w.Write(1); w.Write(10L); // a line, one unit returned
+            w.Write(30L); w.Write(10L); w.Write(5L); // earned, reversed, redeemed
+            w.Write(true); WriteAt(w, At);
+        });
+        var state = Assert.IsType<CustomerState>(Sys.Serialization.Deserialize(s1, LoyaltySerializer.SerializerId, "S1"));
+        Assert.Equal(15L, state.PointsBalance);
+        Assert.Equal(15L, Assert.Single(state.Lots).Remaining);
+        Assert.Null(state.Lots[0].ExpiresAt);
+        Assert.Equal(20m, state.TrailingSpend(At, Period.FromMonths(12)));
+
+        static byte[] Layout(Action<BinaryWriter> write)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new BinaryWriter(stream)) write(w);
+            return stream.ToArray();
+        }
+
+        static void WriteAt(BinaryWriter w, Instant at)
+        {
+            w.Write(at.ToUnixTimeSeconds());
+            w.Write((int)(at - Instant.FromUnixTimeSeconds(at.ToUnixTimeSeconds())).ToInt64Nanoseconds());
+        }
+    }
 
     [Theory]
     [MemberData(nameof(PersistedTypes))]
@@ -92,7 +200,8 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
     public void Each_persisted_type_has_its_own_manifest()
     {
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(Purchase);
-        var manifests = new object[] { Purchase, Return, View, Review, Redeem, FoldedState() }.Select(serializer.Manifest).ToList();
+        var manifests = new object[] { Purchase, Return, View, Review, Redeem, FoldedState(), Held, Expired, Tier, Reward, Wake, Discarded }
+            .Select(serializer.Manifest).ToList();
 
         Assert.Equal(manifests.Count, manifests.Distinct(StringComparer.Ordinal).Count());
     }

@@ -167,15 +167,14 @@ public sealed class CustomerFoldTests
     }
 
     [Fact]
-    public void Return_of_an_unknown_order_is_rejected_naming_order_id()
+    public void Return_of_an_unknown_order_is_held_until_the_order_arrives()
     {
         var state = CustomerState.Empty.Accept(Purchase("e-1", "O-1", T0, Line("SKU-1", "dairy", 1, 1m)), OnePointPerEuro);
 
-        var decision = CustomerDecider.Decide(state, Return("e-2", "O-404", T0, Back("SKU-1", 1)), OnePointPerEuro);
+        var (held, evt) = state.Accept<ReturnHeld>(Return("e-2", "O-404", T0, Back("SKU-1", 1)), OnePointPerEuro);
 
-        var rejected = Assert.IsType<Decision.Rejected>(decision);
-        Assert.Equal((RejectionKind.UnknownOrder, "order_id"), (rejected.Kind, rejected.Field));
-        Assert.Contains("O-404", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal("O-404", evt.OrderId);
+        Assert.Equal((0, 0m, 1), (held.Returns, held.ReturnedAmount, held.PendingReturns["O-404"].Length));
     }
 
     [Fact]

@@ -51,7 +51,12 @@ public sealed class CustomerPropertyTests
         {
             var orders = state.OrdersById.Keys.Order(StringComparer.Ordinal).ToList();
             if (UnknownOrder || orders.Count == 0)
-                return new RecordReturn(eventId, CustomerId, At, "O-unknown", "pos", [new ReturnLineInput("SKU-1", 1)]);
+            {
+                // an order not recorded (yet): the return is held, and settled or discarded if that order comes
+                var pending = $"O-{OrderPick % 8 + 1}";
+                return new RecordReturn(eventId, CustomerId, At, state.OrdersById.ContainsKey(pending) ? "O-unknown" : pending, "pos",
+                    [new ReturnLineInput(Skus[(OrderPick + Lines.Count) % Skus.Length].Sku, 1)]);
+            }
             var orderId = orders[OrderPick % orders.Count];
             var order = state.OrdersById[orderId];
             return new RecordReturn(eventId, CustomerId, At, orderId, "pos",
@@ -77,12 +82,36 @@ public sealed class CustomerPropertyTests
         public override CustomerCommand Resolve(string eventId, CustomerState state) => new RedeemPoints(eventId, CustomerId, At, Points, "voucher");
     }
 
-    public sealed record History(decimal Rate, IReadOnlyList<Step> Steps)
+    /// <summary>A history under points only, or (<paramref name="Full"/>) under the whole program: expiry, tiers, rewards.</summary>
+    /// <summary>Time passes for the customer: its wake-up timer fires at that minute.</summary>
+    public sealed record Tick(string CustomerId, int Minute) : Step(CustomerId, Minute)
+    {
+        public override CustomerCommand Resolve(string eventId, CustomerState state) => new AdvanceClock(CustomerId, At);
+    }
+
+    public sealed record History(decimal Rate, IReadOnlyList<Step> Steps, bool Full = false)
     {
         public PointsPolicy Policy => new(Rate, 1);
 
-        public override string ToString() => $"rate {Rate}:\n  " + string.Join("\n  ", Steps);
+        public LoyaltyProgram Program => Full ? FullProgram(Rate) : LoyaltyProgram.PointsOnly(Policy);
+
+        public override string ToString() => $"rate {Rate}{(Full ? ", full program" : "")}:\n  " + string.Join("\n  ", Steps);
     }
+
+    /// <summary>
+    /// A program whose every rule fires within the generated four months: lots live 45 days, tiers from 60-day spend
+    /// reviewed every 20 days, rewards on balance, tier upgrade and loyalty.
+    /// </summary>
+    public static LoyaltyProgram FullProgram(decimal rate) => new(
+        new PointsPolicy(rate, 3) { Expiry = Period.FromDays(45), CategoryBonuses = System.Collections.Immutable.ImmutableDictionary<string, decimal>.Empty.Add("dairy", 0.5m) },
+        [new TierLevel(TierNames.Base, 0m, 1m), new TierLevel("silver", 50m, 1.5m), new TierLevel("gold", 300m, 2m)],
+        Period.FromDays(60), Period.FromDays(20),
+        [
+            new RewardRule("balance-200", RewardTrigger.Balance, "voucher-5", 200m),
+            new RewardRule("gold", RewardTrigger.TierUpgrade, "gift", Tier: "gold"),
+            new RewardRule("loyal", RewardTrigger.Loyalty, "thanks", 0.3m),
+        ],
+        new Scoring.LoyaltyWeights());
 
     private static Gen<Step> StepGen(string[] customers)
     {
@@ -104,7 +133,7 @@ public sealed class CustomerPropertyTests
                            from line in Gen.Frequency((9, Gen.Choose(0, 3)), (1, Gen.Constant(-1)))
                            from qty in Gen.Choose(1, 3)
                            select (line, qty)).Select(l => l.Take(3).ToList())
-                       from unknown in Gen.Frequency((9, Gen.Constant(false)), (1, Gen.Constant(true)))
+                       from unknown in Gen.Frequency((7, Gen.Constant(false)), (3, Gen.Constant(true)))
                        select (Step)new GiveBack(c, m, pick, lines, unknown);
         var look = from c in customer from m in minute from sku in Gen.Choose(0, Skus.Length - 1) from dwell in Gen.Choose(0, 600)
                    select (Step)new Look(c, m, sku, dwell / 4.0);
@@ -112,13 +141,15 @@ public sealed class CustomerPropertyTests
                    select (Step)new Rate(c, m, sku, r);
         var spend = from c in customer from m in minute from p in Gen.Choose(1, 80)
                     select (Step)new Spend(c, m, p);
-        return Gen.Frequency((5, buy), (4, giveBack), (1, look), (1, rate), (2, spend));
+        var tick = from c in customer from m in minute select (Step)new Tick(c, m);
+        return Gen.Frequency((5, buy), (4, giveBack), (1, look), (1, rate), (2, spend), (1, tick));
     }
 
     private static Arbitrary<History> HistoryArb(string[] customers, int maxSteps) =>
         (from rate in Gen.Elements(Rates)
          from steps in Gen.ListOf(StepGen(customers)).Select(s => s.Take(maxSteps).ToList())
-         select new History(rate, steps)).ToArbitrary();
+         from full in Gen.Elements(false, true)
+         select new History(rate, steps, full)).ToArbitrary();
 
     /// <summary>The actor's loop over every customer: per customer state, the commands sent and the accepted events.</summary>
     private sealed class LiveRun
@@ -130,15 +161,15 @@ public sealed class CustomerPropertyTests
 
         public CustomerState StateOf(string customerId) => States.GetValueOrDefault(customerId, CustomerState.Empty);
 
-        public Decision Send(CustomerCommand command, PointsPolicy policy)
+        public Decision Send(CustomerCommand command, LoyaltyProgram program)
         {
-            var (next, decision) = StateOf(command.CustomerId).Handle(command, policy);
+            var (next, decision) = StateOf(command.CustomerId).Handle(command, program);
             States[command.CustomerId] = next;
             if (decision is Decision.Accepted accepted)
             {
-                AcceptedCommands.Add(command);
+                if (command is not AdvanceClock) AcceptedCommands.Add(command);
                 if (!Journal.TryGetValue(command.CustomerId, out var events)) Journal[command.CustomerId] = events = [];
-                events.Add(accepted.Event);
+                events.AddRange(accepted.Events);
             }
             else if (decision is Decision.Rejected)
             {
@@ -160,12 +191,12 @@ public sealed class CustomerPropertyTests
             {
                 var step = history.Steps[i];
                 var command = step.Resolve($"e-{i}", live.StateOf(step.CustomerId));
-                if (live.Send(command, history.Policy) is not Decision.Accepted) continue;
+                if (live.Send(command, history.Program) is not Decision.Accepted || command is AdvanceClock) continue;
 
                 // the same command straight away (a POS retry), and a resend with another payload under the same id
                 var before = StateProjection.Of(live.StateOf(command.CustomerId));
-                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Policy));
-                Assert.Same(Decision.Duplicate.Instance, live.Send(command with { OccurredAt = command.OccurredAt + Duration.FromDays(1) }, history.Policy));
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Program));
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command with { OccurredAt = command.OccurredAt + Duration.FromDays(1) }, history.Program));
                 Assert.Equal(before, StateProjection.Of(live.StateOf(command.CustomerId)));
             }
 
@@ -173,7 +204,7 @@ public sealed class CustomerPropertyTests
             var final = Customers.ToDictionary(c => c, c => StateProjection.Of(live.StateOf(c)));
             var acceptedBefore = live.AcceptedCommands.Count;
             foreach (var command in live.AcceptedCommands.AsEnumerable().Reverse().ToList())
-                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Policy));
+                Assert.Same(Decision.Duplicate.Instance, live.Send(command, history.Program));
             Assert.Equal(acceptedBefore, live.AcceptedCommands.Count);
             Assert.All(Customers, c => Assert.Equal(final[c], StateProjection.Of(live.StateOf(c))));
         });
@@ -188,7 +219,7 @@ public sealed class CustomerPropertyTests
             for (var i = 0; i < history.Steps.Count; i++)
             {
                 var step = history.Steps[i];
-                live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Policy);
+                live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Program);
             }
 
             foreach (var customer in Customers)
@@ -213,11 +244,14 @@ public sealed class CustomerPropertyTests
             // but folding the journal never consults a rule: points are in the events
             var live = new LiveRun();
             for (var i = 0; i < history.Steps.Count; i++)
-                live.Send(history.Steps[i].Resolve($"e-{i}", live.StateOf("C-1")), history.Policy);
+                live.Send(history.Steps[i].Resolve($"e-{i}", live.StateOf("C-1")), history.Program);
             var journal = live.Journal.GetValueOrDefault("C-1", []);
 
             var purchases = journal.OfType<PurchaseRecorded>().ToList();
-            Assert.All(purchases, p => Assert.Equal(p.Lines.Select(l => history.Policy.PointsFor(l.Qty, l.UnitPrice)), p.Lines.Select(l => l.Points)));
+            var program = history.Program;
+            Assert.All(purchases, p => Assert.Equal(
+                p.Lines.Select(l => program.Points.PointsFor(l.Qty, l.UnitPrice, l.Category, program.MultiplierOf(p.Tier)).Points),
+                p.Lines.Select(l => l.Points)));
             Assert.Equal(purchases.Sum(p => p.Points), CustomerState.Empty.ApplyAll(journal).PointsEarned);
         });
 
@@ -226,13 +260,13 @@ public sealed class CustomerPropertyTests
     {
         // guards the generators: the properties above are only as good as the paths their histories reach
         var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var history in HistoryArb(Customers, 40).Generator.Sample(numberOfSamples: 100, size: 60))
+        foreach (var history in HistoryArb(Customers, 40).Generator.Sample(numberOfSamples: 200, size: 60))
         {
             var live = new LiveRun();
             for (var i = 0; i < history.Steps.Count; i++)
             {
                 var step = history.Steps[i];
-                var decision = live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Policy);
+                var decision = live.Send(step.Resolve($"e-{i}", live.StateOf(step.CustomerId)), history.Program);
                 var kind = decision switch
                 {
                     Decision.Accepted a => a.Event.GetType().Name,
@@ -240,13 +274,18 @@ public sealed class CustomerPropertyTests
                     _ => "Duplicate",
                 };
                 kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+                if (decision is Decision.Accepted all)
+                    foreach (var e in all.Events.Where(e => e != all.Event))
+                        kinds["+" + e.GetType().Name] = kinds.GetValueOrDefault("+" + e.GetType().Name) + 1;
             }
         }
 
         string[] expectedKinds =
         [
             nameof(PurchaseRecorded), nameof(ReturnRecorded), nameof(ItemViewed), nameof(ReviewPosted), nameof(PointsRedeemed),
-            "Invalid:order_id", "UnknownOrder:order_id", "Invalid:qty", "Invalid:sku", "InsufficientPoints:points",
+            nameof(ReturnHeld), "Invalid:order_id", "Invalid:qty", "Invalid:sku", "InsufficientPoints:points",
+            "+" + nameof(PointsExpired), "+" + nameof(TierChanged), "+" + nameof(RewardIssued), "+" + nameof(WakeUpScheduled),
+            "+" + nameof(ReturnRecorded), "+" + nameof(HeldReturnDiscarded),
         ];
         Assert.All(expectedKinds, k => Assert.True(kinds.GetValueOrDefault(k) >= 20, $"{k}: {kinds.GetValueOrDefault(k)} in {string.Join(", ", kinds)}"));
     }
@@ -298,7 +337,7 @@ public sealed class CustomerPropertyTests
             // any earlier history of the customer, under its own rule
             var live = new LiveRun();
             for (var i = 0; i < c.Before.Steps.Count; i++)
-                live.Send(c.Before.Steps[i].Resolve($"h-{i}", live.StateOf("C-1")), c.Before.Policy);
+                live.Send(c.Before.Steps[i].Resolve($"h-{i}", live.StateOf("C-1")), c.Before.Program);
             var before = live.StateOf("C-1");
 
             var policy = new PointsPolicy(c.Rate, 2);
@@ -333,4 +372,116 @@ public sealed class CustomerPropertyTests
             Assert.Equal(before.NetSpend, state.NetSpend);
             Assert.All(state.OrdersById["O-full"].Lines, l => Assert.Equal((l.Qty, l.Points), (l.ReturnedQty, l.PointsReversed)));
         });
+
+    // ---- (d) the loyalty program, checked after every decision of full-program histories ----
+
+    /// <summary>Runs <paramref name="history"/> under the full program, calling <paramref name="check"/> with each accepted decision.</summary>
+    private static void RunFull(History history, Action<CustomerCommand, CustomerState, Decision.Accepted, CustomerState> check)
+    {
+        var h = history with { Full = true };
+        var live = new LiveRun();
+        for (var i = 0; i < h.Steps.Count; i++)
+        {
+            var step = h.Steps[i];
+            var before = live.StateOf(step.CustomerId);
+            var command = step.Resolve($"e-{i}", before);
+            if (live.Send(command, h.Program) is Decision.Accepted accepted)
+                check(command, before, accepted, live.StateOf(step.CustomerId));
+        }
+    }
+
+    [Property(MaxTest = 200)]
+    public Property Every_points_change_is_accounted_for_and_the_timer_follows_the_state() =>
+        Prop.ForAll(HistoryArb(Customers, 50), history => RunFull(history, (_, _, _, s) =>
+        {
+            Assert.Equal(s.PointsEarned - s.PointsReversed - s.PointsRedeemed - s.PointsExpired, s.PointsBalance);
+            Assert.Equal(s.Lots.Sum(l => l.Remaining) - s.PointsDebt, s.PointsBalance);
+            Assert.All(s.Lots, l => Assert.InRange(l.Remaining, 1, l.Points));
+            Assert.True(s.PointsDebt >= 0);
+            Assert.Equal(s.Lots.OrderBy(l => l.EarnedAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).Select(l => l.OrderId), s.Lots.Select(l => l.OrderId));
+            // the persisted timer always names the first instant something falls due
+            var firstExpiry = s.Lots.Where(l => l.ExpiresAt is not null).Select(l => l.ExpiresAt).Min();
+            var due = new[] { firstExpiry, s.NextTierReview }.Where(x => x is not null).Min();
+            Assert.Equal(due, s.WakeUpAt);
+        }));
+
+    [Property(MaxTest = 200)]
+    public Property Expired_lots_are_gone_and_redemptions_spend_the_oldest_lots_first() =>
+        Prop.ForAll(HistoryArb(Customers, 50), history => RunFull(history, (command, before, accepted, after) =>
+        {
+            Assert.DoesNotContain(after.Lots, l => l.ExpiresAt <= command.OccurredAt);
+            var state = before;
+            foreach (var e in accepted.Events)
+            {
+                if (e is PointsExpired x)
+                {
+                    var lot = Assert.Single(state.Lots, l => l.OrderId == x.LotOrderId);
+                    Assert.Equal((lot.ExpiresAt, lot.Remaining), (x.OccurredAt, x.Points));
+                    Assert.True(lot.ExpiresAt <= command.OccurredAt);
+                }
+
+                if (e is PointsRedeemed d)
+                {
+                    // oracle: walk the lots by earning time, taking from each until the points are covered
+                    var left = d.Points;
+                    var expected = new List<(string, long)>();
+                    foreach (var lot in state.Lots.OrderBy(l => l.EarnedAt).ThenBy(l => l.OrderId, StringComparer.Ordinal))
+                    {
+                        var take = Math.Min(left, lot.Remaining);
+                        left -= take;
+                        if (lot.Remaining - take > 0) expected.Add((lot.OrderId, lot.Remaining - take));
+                    }
+
+                    Assert.Equal(0, left);
+                    Assert.Equal(expected, state.Apply(e).Lots.Select(l => (l.OrderId, l.Remaining)));
+                }
+
+                state = state.Apply(e);
+            }
+        }));
+
+    [Property(MaxTest = 200)]
+    public Property Tiers_go_up_at_once_and_down_only_at_a_review() =>
+        Prop.ForAll(HistoryArb(Customers, 50), history => RunFull(history, (command, before, accepted, after) =>
+        {
+            var program = FullProgram(history.Rate);
+            if (command is RecordPurchase)
+            {
+                // oracle: the 60-day spend from the orders themselves (their lines net of returned units)
+                var to = EpochDays.Of(command.OccurredAt);
+                var from = EpochDays.Of(Calendar.Minus(command.OccurredAt, program.TierWindow));
+                var spend = after.OrdersById.Values
+                    .Where(o => EpochDays.Of(o.At) > from && EpochDays.Of(o.At) <= to)
+                    .Sum(o => o.Lines.Sum(l => (l.Qty - l.ReturnedQty) * l.UnitPrice));
+                Assert.True(program.TierIndex(after.Tier) >= program.QualifyingTier(spend), $"tier {after.Tier} with spend {spend}");
+            }
+
+            var state = before;
+            foreach (var t in accepted.Events)
+            {
+                if (t is TierChanged change && program.TierIndex(change.To) < program.TierIndex(change.From))
+                {
+                    Assert.Equal("review", change.Reason);
+                    Assert.Equal(state.NextTierReview, change.OccurredAt);
+                }
+
+                state = state.Apply(t);
+            }
+        }));
+
+    [Property(MaxTest = 200)]
+    public Property A_balance_reward_is_issued_exactly_when_the_balance_crosses_its_threshold() =>
+        Prop.ForAll(HistoryArb(Customers, 50), history => RunFull(history, (command, before, accepted, after) =>
+        {
+            if (command is AdvanceClock)
+            {
+                Assert.DoesNotContain(accepted.Events, e => e is RewardIssued);
+                return;
+            }
+
+            var atCommand = before.ApplyAll(accepted.Events.TakeWhile(e => e != accepted.Event));
+            var crossed = atCommand.PointsBalance < 200 && after.PointsBalance >= 200;
+            Assert.Equal(crossed ? 1 : 0, accepted.Events.OfType<RewardIssued>().Count(r => r.RuleId == "balance-200"));
+            Assert.Equal(after.Rewards.Length, after.Rewards.Select(r => r.EventId).Distinct().Count());
+        }));
 }

@@ -112,12 +112,12 @@ public sealed class CustomerActor : ReceivePersistentActor
         var working = _state;
         for (var i = 0; i < outcomes.Length; i++)
         {
-            var decision = CustomerDecider.Decide(working, cmd.Commands[i], _settings.Points);
+            var decision = CustomerDecider.Decide(working, cmd.Commands[i], _settings.Program);
             outcomes[i] = decision;
             if (decision is Decision.Accepted a)
             {
-                accepted.Add(a.Event);
-                working = working.Apply(a.Event);
+                accepted.AddRange(a.Events);
+                working = working.ApplyAll(a.Events);
             }
         }
 
@@ -141,12 +141,26 @@ public sealed class CustomerActor : ReceivePersistentActor
             if (--remaining > 0) return;
             _awaitingWrite = null;
             replyTo.Tell(result);
+            PublishRewards(accepted);
             if (_eventsSinceSnapshot >= _settings.SnapshotEvery)
             {
                 SaveSnapshot(_state);
                 _eventsSinceSnapshot = 0;
             }
         });
+    }
+
+    /// <summary>
+    /// Rewards just made durable go to the event stream at once (the notification fast path); the notification
+    /// projection reads the same events from the journal, so nothing depends on this publication arriving.
+    /// </summary>
+    private void PublishRewards(List<CustomerEvent> persisted)
+    {
+        List<RewardIssued>? rewards = null;
+        foreach (var e in persisted)
+            if (e is RewardIssued r)
+                (rewards ??= []).Add(r);
+        if (rewards is not null) Context.System.EventStream.Publish(new RewardsPersisted(_customerId, rewards));
     }
 
     /// <summary>
@@ -189,7 +203,7 @@ public sealed class CustomerActor : ReceivePersistentActor
 
     private CustomerProfile Profile(CustomerState state, NodaTime.Instant? asOf) =>
         CustomerProfileBuilder.Build(_customerId, state, asOf ?? _settings.Clock.GetCurrentInstant(),
-            _settings.Scoring, _settings.Population.Current);
+            _settings.Scoring, _settings.Population.Current, state.Tier).WithProgram(state, _settings.Program);
 
     private void PassivateIfEmpty()
     {

@@ -14,6 +14,9 @@ public sealed record CustomerSettings(
     TimeSpan PassivateAfter,
     IClock Clock)
 {
+    /// <summary>The loyalty program customers are decided under (points only from <see cref="Points"/> unless set).</summary>
+    public LoyaltyProgram Program { get; init; } = LoyaltyProgram.PointsOnly(Points);
+
     /// <summary>Where the segment aggregator publishes the population statistics profiles standardise with.</summary>
     public PopulationBoard Population { get; init; } = new();
 }

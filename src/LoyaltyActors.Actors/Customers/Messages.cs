@@ -60,3 +60,6 @@ public sealed record GetPurchasedItems(string CustomerId, int RecentOrders = 3) 
 
 /// <param name="Known">False when the customer has recorded nothing.</param>
 public sealed record PurchasedItemsResult(bool Known, IReadOnlyList<string> Recent, IReadOnlySet<string> Bought);
+
+/// <summary>Published on the event stream once rewards of one customer are durably in the journal.</summary>
+public sealed record RewardsPersisted(string CustomerId, IReadOnlyList<RewardIssued> Rewards);

@@ -19,9 +19,18 @@ public sealed class SegmentsAggregator;
 /// <summary>Registry key of the recommender aggregator.</summary>
 public sealed class RecommenderAggregator;
 
+/// <summary>Registry key of the loyalty program's services (persisted wake-up timers, notification hand-over).</summary>
+public sealed class ProgramServices;
+
 /// <summary>Everything the actor side needs, bound from configuration by the host.</summary>
 public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSettings Journal, PersistenceTuning Tuning)
 {
+    /// <summary>Run the segment and recommender aggregators (off: an ingest-only node).</summary>
+    public bool Aggregators { get; init; } = true;
+
+    /// <summary>Where rewards are handed over for notification; null = no notifications.</summary>
+    public IRewardSink? Rewards { get; init; }
+
     public SegmentSettings Segments { get; init; } = new();
     public RecommenderSettings Recommender { get; init; } = new();
     public ProjectionSettings Projections { get; init; } = new();
@@ -69,6 +78,19 @@ public static class LoyaltyActorsHosting
                     "customers");
                 registry.Register<CustomerRegion>(region);
                 if (models is null) return;
+
+                // The program's services follow the journal on their own stream, ticking every second so that
+                // expiry and tier reviews happen on time.
+                var program = new List<JournalProjection> { WakeUpProjection.Load(models, region, options.Customers.Clock) };
+                if (options.Rewards is { } sink)
+                {
+                    program.Add(NotificationProjection.Load(models, sink));
+                    system.ActorOf(RewardRelay.Props(sink), "reward-relay");
+                }
+
+                registry.Register<ProgramServices>(system.ActorOf(
+                    ProjectionActor.Props(program, models, options.Projections with { TickInterval = TimeSpan.FromSeconds(1) }), "program"));
+                if (!options.Aggregators) return;
 
                 // The aggregators follow the journal live; offline commands run the same projections directly.
                 // One host, one journal stream for both: each event is read and deserialised once.

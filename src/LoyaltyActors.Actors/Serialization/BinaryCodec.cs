@@ -11,12 +11,21 @@ namespace LoyaltyActors.Actors.Serialization;
 /// </summary>
 internal static class BinaryCodec
 {
-    public const string Purchase = "P1";
-    public const string Return = "R1";
+    public const string PurchaseV1 = "P1";
+    public const string Purchase = "P2";
+    public const string ReturnV1 = "R1";
+    public const string Return = "R2";
     public const string View = "V1";
     public const string Review = "W1";
     public const string Redeem = "D1";
-    public const string CustomerSnapshot = "S1";
+    public const string Held = "H1";
+    public const string Expired = "X1";
+    public const string Tier = "T1";
+    public const string Reward = "G1";
+    public const string WakeUp = "K1";
+    public const string Discarded = "Q1";
+    public const string CustomerSnapshotV1 = "S1";
+    public const string CustomerSnapshot = "S2";
 
     public static string ManifestOf(object o) => o switch
     {
@@ -25,6 +34,12 @@ internal static class BinaryCodec
         ItemViewed => View,
         ReviewPosted => Review,
         PointsRedeemed => Redeem,
+        ReturnHeld => Held,
+        PointsExpired => Expired,
+        TierChanged => Tier,
+        RewardIssued => Reward,
+        WakeUpScheduled => WakeUp,
+        HeldReturnDiscarded => Discarded,
         CustomerState => CustomerSnapshot,
         _ => throw new ArgumentException($"No manifest for {o.GetType().FullName}", nameof(o)),
     };
@@ -41,6 +56,8 @@ internal static class BinaryCodec
                     w.Write(p.OrderId);
                     w.Write(p.Channel);
                     w.Write(p.RuleVersion);
+                    w.Write(p.Tier);
+                    WriteOptionalInstant(w, p.ExpiresAt);
                     w.Write(p.Lines.Length);
                     foreach (var l in p.Lines)
                     {
@@ -49,6 +66,7 @@ internal static class BinaryCodec
                         w.Write(l.Qty);
                         w.Write(l.UnitPrice);
                         w.Write(l.Points);
+                        w.Write(l.Rule);
                     }
 
                     break;
@@ -66,6 +84,51 @@ internal static class BinaryCodec
                         w.Write(l.Points);
                     }
 
+                    w.Write(r.RuleVersion);
+                    WriteOptionalString(w, r.ReconciledFrom);
+                    break;
+                case ReturnHeld h:
+                    WriteHead(w, h);
+                    w.Write(h.OrderId);
+                    w.Write(h.Channel);
+                    w.Write(h.Lines.Length);
+                    foreach (var l in h.Lines)
+                    {
+                        w.Write(l.Sku);
+                        w.Write(l.Qty);
+                    }
+
+                    break;
+                case PointsExpired x:
+                    WriteHead(w, x);
+                    w.Write(x.LotOrderId);
+                    w.Write(x.Points);
+                    w.Write(x.RuleVersion);
+                    break;
+                case TierChanged t:
+                    WriteHead(w, t);
+                    w.Write(t.From);
+                    w.Write(t.To);
+                    w.Write(t.TrailingSpend);
+                    w.Write(t.Reason);
+                    WriteOptionalInstant(w, t.NextReviewAt);
+                    break;
+                case RewardIssued g:
+                    WriteHead(w, g);
+                    w.Write(g.RuleId);
+                    w.Write(g.RuleVersion);
+                    w.Write(g.Reward);
+                    w.Write(g.Trigger);
+                    break;
+                case WakeUpScheduled k:
+                    WriteHead(w, k);
+                    WriteOptionalInstant(w, k.At);
+                    break;
+                case HeldReturnDiscarded q:
+                    WriteHead(w, q);
+                    w.Write(q.OrderId);
+                    w.Write(q.HeldEventId);
+                    w.Write(q.Reason);
                     break;
                 case ItemViewed v:
                     WriteHead(w, v);
@@ -98,19 +161,25 @@ internal static class BinaryCodec
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         switch (manifest)
         {
+            case PurchaseV1:
             case Purchase:
             {
+                var v2 = manifest == Purchase;
                 var (id, at) = ReadHead(r);
                 var orderId = r.ReadString();
                 var channel = r.ReadString();
                 var version = r.ReadInt32();
+                var tier = v2 ? r.ReadString() : TierNames.Base;
+                var expiresAt = v2 ? ReadOptionalInstant(r) : null;
                 var n = r.ReadInt32();
                 var lines = ImmutableArray.CreateBuilder<PurchasedLine>(n);
                 for (var i = 0; i < n; i++)
-                    lines.Add(new PurchasedLine(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64()));
-                return new PurchaseRecorded(id, at, orderId, channel, lines.MoveToImmutable(), version);
+                    lines.Add(new PurchasedLine(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(),
+                        v2 ? r.ReadString() : PointsPolicy.BaseRule));
+                return new PurchaseRecorded(id, at, orderId, channel, lines.MoveToImmutable(), version, tier, expiresAt);
             }
 
+            case ReturnV1:
             case Return:
             {
                 var (id, at) = ReadHead(r);
@@ -120,7 +189,49 @@ internal static class BinaryCodec
                 var lines = ImmutableArray.CreateBuilder<ReturnedLine>(n);
                 for (var i = 0; i < n; i++)
                     lines.Add(new ReturnedLine(r.ReadInt32(), r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64()));
-                return new ReturnRecorded(id, at, orderId, channel, lines.MoveToImmutable());
+                if (manifest == ReturnV1) return new ReturnRecorded(id, at, orderId, channel, lines.MoveToImmutable());
+                return new ReturnRecorded(id, at, orderId, channel, lines.MoveToImmutable(), r.ReadInt32(), ReadOptionalString(r));
+            }
+
+            case Held:
+            {
+                var (id, at) = ReadHead(r);
+                var orderId = r.ReadString();
+                var channel = r.ReadString();
+                var n = r.ReadInt32();
+                var lines = ImmutableArray.CreateBuilder<ReturnLineInput>(n);
+                for (var i = 0; i < n; i++) lines.Add(new ReturnLineInput(r.ReadString(), r.ReadInt32()));
+                return new ReturnHeld(id, at, orderId, channel, lines.MoveToImmutable());
+            }
+
+            case Expired:
+            {
+                var (id, at) = ReadHead(r);
+                return new PointsExpired(id, at, r.ReadString(), r.ReadInt64(), r.ReadInt32());
+            }
+
+            case Tier:
+            {
+                var (id, at) = ReadHead(r);
+                return new TierChanged(id, at, r.ReadString(), r.ReadString(), r.ReadDecimal(), r.ReadString(), ReadOptionalInstant(r));
+            }
+
+            case Reward:
+            {
+                var (id, at) = ReadHead(r);
+                return new RewardIssued(id, at, r.ReadString(), r.ReadInt32(), r.ReadString(), r.ReadString());
+            }
+
+            case WakeUp:
+            {
+                var (id, at) = ReadHead(r);
+                return new WakeUpScheduled(id, at, ReadOptionalInstant(r));
+            }
+
+            case Discarded:
+            {
+                var (id, at) = ReadHead(r);
+                return new HeldReturnDiscarded(id, at, r.ReadString(), r.ReadString(), r.ReadString());
             }
 
             case View:
@@ -141,6 +252,8 @@ internal static class BinaryCodec
                 return new PointsRedeemed(id, at, r.ReadInt64(), r.ReadString());
             }
 
+            case CustomerSnapshotV1:
+                return ReadStateV1(r);
             case CustomerSnapshot:
                 return ReadState(r);
             default:
@@ -175,6 +288,14 @@ internal static class BinaryCodec
     }
 
     private static Instant? ReadOptionalInstant(BinaryReader r) => r.ReadBoolean() ? ReadInstant(r) : null;
+
+    private static void WriteOptionalString(BinaryWriter w, string? s)
+    {
+        w.Write(s is not null);
+        if (s is not null) w.Write(s);
+    }
+
+    private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
     private static void WriteState(BinaryWriter w, CustomerState s)
     {
@@ -213,15 +334,134 @@ internal static class BinaryCodec
                 w.Write(l.ReturnedQty);
                 w.Write(l.PointsReversed);
             }
+
+            w.Write(order.RuleVersion);
         }
 
         w.Write(s.PointsEarned);
         w.Write(s.PointsReversed);
         w.Write(s.PointsRedeemed);
         WriteOptionalInstant(w, s.LastEventAt);
+
+        // S2 from here on: the loyalty program.
+        w.Write(s.Lots.Length);
+        foreach (var lot in s.Lots)
+        {
+            w.Write(lot.OrderId);
+            WriteInstant(w, lot.EarnedAt);
+            WriteOptionalInstant(w, lot.ExpiresAt);
+            w.Write(lot.Points);
+            w.Write(lot.Remaining);
+        }
+
+        w.Write(s.PointsDebt);
+        w.Write(s.PointsExpired);
+        w.Write(s.Tier);
+        WriteOptionalInstant(w, s.TierSince);
+        WriteOptionalInstant(w, s.NextTierReview);
+        w.Write(s.ReturnedByOrderDay.Count);
+        foreach (var (day, amount) in s.ReturnedByOrderDay)
+        {
+            w.Write(day);
+            w.Write(amount);
+        }
+
+        w.Write(s.PendingReturns.Count);
+        foreach (var (_, held) in s.PendingReturns.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            w.Write(held.Length);
+            foreach (var h in held) Write(w, h);
+        }
+
+        w.Write(s.DiscardedReturns);
+        w.Write(s.Rewards.Length);
+        foreach (var g in s.Rewards)
+        {
+            w.Write(g.EventId);
+            WriteInstant(w, g.At);
+            w.Write(g.RuleId);
+            w.Write(g.RuleVersion);
+            w.Write(g.Reward);
+        }
+
+        WriteOptionalInstant(w, s.WakeUpAt);
+    }
+
+    private static void Write(BinaryWriter w, ReturnHeld h)
+    {
+        var bytes = Write((object)h);
+        w.Write(bytes.Length);
+        w.Write(bytes);
     }
 
     private static CustomerState ReadState(BinaryReader r)
+    {
+        var core = ReadCore(r, withRuleVersions: true);
+        var lots = ImmutableArray.CreateBuilder<PointsLot>();
+        for (int i = 0, n = r.ReadInt32(); i < n; i++)
+            lots.Add(new PointsLot(r.ReadString(), ReadInstant(r), ReadOptionalInstant(r), r.ReadInt64(), r.ReadInt64()));
+        var debt = r.ReadInt64();
+        var expired = r.ReadInt64();
+        var tier = r.ReadString();
+        var tierSince = ReadOptionalInstant(r);
+        var nextReview = ReadOptionalInstant(r);
+        var returnedByDay = ImmutableSortedDictionary.CreateBuilder<int, decimal>();
+        for (int i = 0, n = r.ReadInt32(); i < n; i++) returnedByDay.Add(r.ReadInt32(), r.ReadDecimal());
+        var pending = ImmutableDictionary.CreateBuilder<string, ImmutableArray<ReturnHeld>>(StringComparer.Ordinal);
+        for (int i = 0, n = r.ReadInt32(); i < n; i++)
+        {
+            var held = ImmutableArray.CreateBuilder<ReturnHeld>();
+            for (int j = 0, m = r.ReadInt32(); j < m; j++)
+                held.Add((ReturnHeld)Read(r.ReadBytes(r.ReadInt32()), Held));
+            pending.Add(held[0].OrderId, held.ToImmutable());
+        }
+
+        var discarded = r.ReadInt32();
+        var rewards = ImmutableArray.CreateBuilder<IssuedReward>();
+        for (int i = 0, n = r.ReadInt32(); i < n; i++)
+            rewards.Add(new IssuedReward(r.ReadString(), ReadInstant(r), r.ReadString(), r.ReadInt32(), r.ReadString()));
+        return core with
+        {
+            Lots = lots.ToImmutable(),
+            PointsDebt = debt,
+            PointsExpired = expired,
+            Tier = tier,
+            TierSince = tierSince,
+            NextTierReview = nextReview,
+            ReturnedByOrderDay = returnedByDay.ToImmutable(),
+            PendingReturns = pending.ToImmutable(),
+            DiscardedReturns = discarded,
+            Rewards = rewards.ToImmutable(),
+            WakeUpAt = ReadOptionalInstant(r),
+        };
+    }
+
+    /// <summary>
+    /// A snapshot written before the loyalty program existed: its balance becomes one lot that never expires,
+    /// and refunds are attributed to their orders' days.
+    /// </summary>
+    private static CustomerState ReadStateV1(BinaryReader r)
+    {
+        var s = ReadCore(r, withRuleVersions: false);
+        var returned = ImmutableSortedDictionary.CreateBuilder<int, decimal>();
+        foreach (var order in s.OrdersById.Values)
+        {
+            var amount = order.Lines.Sum(l => l.ReturnedQty * l.UnitPrice);
+            if (amount == 0) continue;
+            var day = EpochDays.Of(order.At);
+            returned[day] = (returned.TryGetValue(day, out var before) ? before : 0m) + amount;
+        }
+
+        var balance = s.PointsEarned - s.PointsReversed - s.PointsRedeemed;
+        return s with
+        {
+            Lots = balance > 0 ? [new PointsLot("(before lots)", s.FirstPurchaseAt ?? Instant.MinValue, null, balance, balance)] : [],
+            PointsDebt = balance < 0 ? -balance : 0,
+            ReturnedByOrderDay = returned.ToImmutable(),
+        };
+    }
+
+    private static CustomerState ReadCore(BinaryReader r, bool withRuleVersions)
     {
         var eventIds = ReadStrings(r);
         var orders = r.ReadInt32();
@@ -247,7 +487,7 @@ internal static class BinaryCodec
             var lines = ImmutableArray.CreateBuilder<OrderLine>(lineCount);
             for (var j = 0; j < lineCount; j++)
                 lines.Add(new OrderLine(r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()));
-            ordersById.Add(orderId, new OrderRecord(at, lines.MoveToImmutable()));
+            ordersById.Add(orderId, new OrderRecord(at, lines.MoveToImmutable(), withRuleVersions ? r.ReadInt32() : 0));
         }
 
         return new CustomerState(eventIds, orders, gross, returned, returns, first, last, categories, views, dwell,

@@ -30,3 +30,10 @@ public sealed record RecordReview(string EventId, string CustomerId, Instant Occ
 
 public sealed record RedeemPoints(string EventId, string CustomerId, Instant OccurredAt, long Points, string Reward)
     : CustomerCommand(EventId, CustomerId, OccurredAt);
+
+/// <summary>
+/// Not from the wire: time has passed (wall clock <paramref name="OccurredAt"/>); record what fell due meanwhile
+/// (lot expiry, tier reviews). Sent by the customer's persisted wake-up timer.
+/// </summary>
+public sealed record AdvanceClock(string CustomerId, Instant OccurredAt)
+    : CustomerCommand("tick@" + OccurredAt.ToUnixTimeTicks(), CustomerId, OccurredAt);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
 
@@ -6,14 +7,21 @@ namespace LoyaltyActors.Domain.Customers;
 public enum RejectionKind
 {
     Invalid,
-    UnknownOrder,
     InsufficientPoints,
 }
 
-/// <summary>What <see cref="CustomerDecider.Decide"/> made of a command.</summary>
+/// <summary>What <see cref="CustomerDecider"/> made of a command.</summary>
 public abstract record Decision
 {
-    public sealed record Accepted(CustomerEvent Event) : Decision;
+    /// <summary>
+    /// Recorded: <paramref name="Event"/> is the command's own event; <see cref="Events"/> is everything to persist,
+    /// in order: what fell due before it (expiry, tier reviews), the event, and its consequences (held returns
+    /// settled, tier upgrade, rewards, the next wake-up).
+    /// </summary>
+    public sealed record Accepted(CustomerEvent Event) : Decision
+    {
+        public IReadOnlyList<CustomerEvent> Events { get; init; } = [Event];
+    }
 
     public sealed record Duplicate : Decision
     {
@@ -30,38 +38,178 @@ public abstract record Decision
 /// <summary>Decide, then evolve: turns a command into the events it causes, given the current state.</summary>
 public static class CustomerDecider
 {
-    public static Decision Decide(CustomerState state, CustomerCommand command, PointsPolicy points)
+    /// <summary>Decides under a program of points only (no expiry unless the policy has one, no tiers, no rewards).</summary>
+    public static Decision Decide(CustomerState state, CustomerCommand command, PointsPolicy points) =>
+        Decide(state, command, LoyaltyProgram.PointsOnly(points));
+
+    public static Decision Decide(CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
+        if (command is AdvanceClock tick) return DecideTick(state, tick, program);
         if (state.HasSeen(command.EventId)) return Decision.Duplicate.Instance;
-        return command switch
+
+        var events = new List<CustomerEvent>();
+        var trigger = command.EventId;
+        var before = FallDue(state, command.OccurredAt, program, trigger, events);
+        var decision = command switch
         {
-            RecordPurchase p => DecidePurchase(state, p, points),
-            RecordReturn r => DecideReturn(state, r),
+            RecordPurchase p => DecidePurchase(before, p, program),
+            RecordReturn r => DecideReturn(before, r),
             RecordView v => new Decision.Accepted(new ItemViewed(v.EventId, v.OccurredAt, v.Sku, v.DwellSeconds)),
             RecordReview rv => new Decision.Accepted(new ReviewPosted(rv.EventId, rv.OccurredAt, rv.Sku, rv.Rating)),
-            RedeemPoints d => DecideRedeem(state, d),
+            RedeemPoints d => DecideRedeem(before, d),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}", nameof(command)),
         };
+        if (decision is not Decision.Accepted accepted) return decision;
+
+        events.Add(accepted.Event);
+        var after = before.Apply(accepted.Event);
+        if (accepted.Event is PurchaseRecorded purchase) after = SettleHeldReturns(after, purchase, events);
+        after = Upgrade(after, command.OccurredAt, program, trigger, events);
+        after = IssueRewards(before, after, command.OccurredAt, program, trigger, events, events.IndexOf(accepted.Event));
+        Reschedule(after, command.OccurredAt, trigger, events);
+        return new Decision.Accepted(accepted.Event) { Events = events };
     }
 
-    private static Decision DecidePurchase(CustomerState state, RecordPurchase p, PointsPolicy points)
+    /// <summary>
+    /// Time passed: records the expiry and tier reviews due by <paramref name="tick"/>'s instant and the next
+    /// wake-up. <see cref="Decision.Duplicate"/> when nothing is due (nothing to record).
+    /// </summary>
+    private static Decision DecideTick(CustomerState state, AdvanceClock tick, LoyaltyProgram program)
+    {
+        var events = new List<CustomerEvent>();
+        var after = FallDue(state, tick.OccurredAt, program, tick.EventId, events);
+        Reschedule(after, tick.OccurredAt, tick.EventId, events);
+        return events.Count == 0 ? Decision.Duplicate.Instance : new Decision.Accepted(events[0]) { Events = events };
+    }
+
+    /// <summary>
+    /// Appends what fell due by <paramref name="at"/>: the rest of every lot whose expiry has come (dated at its
+    /// expiry), then each tier review whose date has come (dated at the review); returns the state after them.
+    /// </summary>
+    private static CustomerState FallDue(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
+    {
+        foreach (var lot in state.Lots.Where(l => l.ExpiresAt <= at).OrderBy(l => l.ExpiresAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).ToList())
+        {
+            var expired = new PointsExpired($"{trigger}#expire:{lot.OrderId}", lot.ExpiresAt!.Value, lot.OrderId, lot.Remaining, program.Points.Version);
+            events.Add(expired);
+            state = state.Apply(expired);
+        }
+
+        for (var n = 0; state.NextTierReview is { } review && review <= at; n++)
+        {
+            var spend = state.TrailingSpend(review, program.TierWindow);
+            var current = program.TierIndex(state.Tier);
+            var qualifies = program.QualifyingTier(spend);
+            var to = current < 0 || qualifies < current ? qualifies : current;
+            // Reviews that keep the tier are many over a long silence: one event stands for all of them.
+            Instant? next = to == 0 ? null : Calendar.Plus(review, program.TierReview);
+            while (to == current && next is { } nx && nx <= at && state.TrailingSpend(nx, program.TierWindow) >= program.Tiers[current].MinSpend)
+                next = Calendar.Plus(nx, program.TierReview);
+            var changed = new TierChanged($"{trigger}#review:{n}", review, state.Tier, program.Tiers[to].Name, spend, "review", next);
+            events.Add(changed);
+            state = state.Apply(changed);
+        }
+
+        return state;
+    }
+
+    /// <summary>Held returns of the order just bought are settled against it, in arrival order.</summary>
+    private static CustomerState SettleHeldReturns(CustomerState state, PurchaseRecorded purchase, List<CustomerEvent> events)
+    {
+        if (!state.PendingReturns.TryGetValue(purchase.OrderId, out var held)) return state;
+        foreach (var h in held)
+        {
+            var decision = DecideReturn(state, new RecordReturn($"{h.EventId}#settled", "", h.OccurredAt, h.OrderId, h.Channel, h.Lines));
+            CustomerEvent e = decision is Decision.Accepted { Event: ReturnRecorded r }
+                ? r with { ReconciledFrom = h.EventId }
+                : new HeldReturnDiscarded($"{h.EventId}#discarded", purchase.OccurredAt, h.OrderId, h.EventId,
+                    decision is Decision.Rejected rejected ? rejected.Error : "cannot apply");
+            events.Add(e);
+            state = state.Apply(e);
+        }
+
+        return state;
+    }
+
+    /// <summary>An upgrade is immediate: the tier the trailing spend reaches, when above the current one.</summary>
+    private static CustomerState Upgrade(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
+    {
+        var spend = state.TrailingSpend(at, program.TierWindow);
+        var qualifies = program.QualifyingTier(spend);
+        if (qualifies <= program.TierIndex(state.Tier)) return state;
+        var changed = new TierChanged($"{trigger}#tier", at, state.Tier, program.Tiers[qualifies].Name, spend, "upgrade",
+            Calendar.Plus(at, program.TierReview));
+        events.Add(changed);
+        return state.Apply(changed);
+    }
+
+    /// <summary>Each reward rule fires at most once per command, when its condition goes from false to true.</summary>
+    private static CustomerState IssueRewards(
+        CustomerState before, CustomerState after, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events, int from)
+    {
+        var upgrades = events.Skip(from).OfType<TierChanged>().Where(t => t.Reason == "upgrade").ToList();
+        foreach (var rule in program.Rewards)
+        {
+            string? why = rule.When switch
+            {
+                RewardTrigger.Balance when before.PointsBalance < rule.Threshold && after.PointsBalance >= rule.Threshold =>
+                    $"points balance {before.PointsBalance} -> {after.PointsBalance} crossed {rule.Threshold}",
+                RewardTrigger.TierUpgrade when upgrades.FirstOrDefault(t => rule.Tier is null || t.To == rule.Tier) is { } up =>
+                    $"tier {up.From} -> {up.To}",
+                RewardTrigger.Loyalty when CustomerProfileBuilder.Loyalty(before, program.LoyaltyWeights) < (double)rule.Threshold
+                                           && CustomerProfileBuilder.Loyalty(after, program.LoyaltyWeights) >= (double)rule.Threshold =>
+                    $"loyalty crossed {rule.Threshold}",
+                _ => null,
+            };
+            if (why is null) continue;
+            var issued = new RewardIssued($"{trigger}#reward:{rule.Id}", at, rule.Id, rule.Version, rule.Reward, why);
+            events.Add(issued);
+            after = after.Apply(issued);
+        }
+
+        return after;
+    }
+
+    /// <summary>Persists the customer's next wake-up (first lot expiry or tier review) when it changed.</summary>
+    private static void Reschedule(CustomerState state, Instant at, string trigger, List<CustomerEvent> events)
+    {
+        var next = NextDue(state);
+        if (next == state.WakeUpAt) return;
+        events.Add(new WakeUpScheduled($"{trigger}#wake", at, next));
+    }
+
+    /// <summary>The first instant something falls due for <paramref name="state"/>, or null.</summary>
+    public static Instant? NextDue(CustomerState state)
+    {
+        var next = state.NextTierReview;
+        foreach (var lot in state.Lots)
+            if (lot.ExpiresAt is { } e && (next is null || e < next))
+                next = e;
+        return next;
+    }
+
+    private static Decision DecidePurchase(CustomerState state, RecordPurchase p, LoyaltyProgram program)
     {
         if (state.OrdersById.ContainsKey(p.OrderId))
             return new Decision.Rejected(RejectionKind.Invalid, "order_id",
                 $"order '{p.OrderId}' is already recorded for this customer under another event_id");
+        var multiplier = program.MultiplierOf(state.Tier);
         var lines = ImmutableArray.CreateBuilder<PurchasedLine>(p.Lines.Count);
         foreach (var l in p.Lines)
-            lines.Add(new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points.PointsFor(l.Qty, l.UnitPrice)));
+        {
+            var (points, rule) = program.Points.PointsFor(l.Qty, l.UnitPrice, l.Category, multiplier);
+            lines.Add(new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points, rule));
+        }
+
         return new Decision.Accepted(new PurchaseRecorded(
-            p.EventId, p.OccurredAt, p.OrderId, p.Channel, lines.MoveToImmutable(), points.Version));
+            p.EventId, p.OccurredAt, p.OrderId, p.Channel, lines.MoveToImmutable(), program.Points.Version,
+            state.Tier, program.Points.ExpiryOf(p.OccurredAt)));
     }
 
     private static Decision DecideReturn(CustomerState state, RecordReturn r)
     {
         if (!state.OrdersById.TryGetValue(r.OrderId, out var order))
-            return new Decision.Rejected(RejectionKind.UnknownOrder, "order_id",
-                $"no order '{r.OrderId}' is recorded for this customer");
-
+            return new Decision.Accepted(new ReturnHeld(r.EventId, r.OccurredAt, r.OrderId, r.Channel, [.. r.Lines]));
         // Units still returnable per order line; a SKU on several lines is taken from the first line
         // that still has units, so the allocation is deterministic.
         var remaining = new int[order.Lines.Length];
@@ -98,7 +246,7 @@ public static class CustomerDecider
             lines.Add(new ReturnedLine(i, line.Sku, taken[i], taken[i] * line.UnitPrice, PointsPolicy.PointsToReverse(line, taken[i])));
         }
 
-        return new Decision.Accepted(new ReturnRecorded(r.EventId, r.OccurredAt, r.OrderId, r.Channel, lines.ToImmutable()));
+        return new Decision.Accepted(new ReturnRecorded(r.EventId, r.OccurredAt, r.OrderId, r.Channel, lines.ToImmutable(), order.RuleVersion));
     }
 
     private static Decision DecideRedeem(CustomerState state, RedeemPoints d)

@@ -32,7 +32,54 @@ public sealed record CustomerProfile(
     long PointsReversed,
     long PointsRedeemed,
     string Tier,
-    string? Segment);
+    string? Segment)
+{
+    /// <summary>Σ points that expired.</summary>
+    public long PointsExpired { get; init; }
+
+    /// <summary>Points returns took back beyond the live lots, paid first from future earnings.</summary>
+    public long PointsDebt { get; init; }
+
+    /// <summary>The next lot to expire: when, and how many points.</summary>
+    public Instant? NextExpiryAt { get; init; }
+
+    public long NextExpiryPoints { get; init; }
+
+    /// <summary>Net spend of the trailing tier window, which decides the tier.</summary>
+    public decimal TierSpend { get; init; }
+
+    public Instant? TierSince { get; init; }
+
+    /// <summary>When a downgrade can next happen.</summary>
+    public Instant? NextTierReview { get; init; }
+
+    /// <summary>Returns held until their order arrives.</summary>
+    public int PendingReturns { get; init; }
+
+    /// <summary>Held returns that could not apply to their order.</summary>
+    public int DiscardedReturns { get; init; }
+
+    public IReadOnlyList<IssuedReward> Rewards { get; init; } = [];
+
+    /// <summary>Adds the loyalty program's figures of <paramref name="state"/> at <see cref="AsOf"/>.</summary>
+    public CustomerProfile WithProgram(CustomerState state, LoyaltyProgram program)
+    {
+        var next = state.Lots.Where(l => l.ExpiresAt is not null).OrderBy(l => l.ExpiresAt).FirstOrDefault();
+        return this with
+        {
+            PointsExpired = state.PointsExpired,
+            PointsDebt = state.PointsDebt,
+            NextExpiryAt = next?.ExpiresAt,
+            NextExpiryPoints = next?.Remaining ?? 0,
+            TierSpend = state.TrailingSpend(AsOf, program.TierWindow),
+            TierSince = state.TierSince,
+            NextTierReview = state.NextTierReview,
+            PendingReturns = state.PendingReturns.Values.Sum(h => h.Length),
+            DiscardedReturns = state.DiscardedReturns,
+            Rewards = state.Rewards,
+        };
+    }
+}
 
 public static class CustomerProfileBuilder
 {

@@ -9,8 +9,14 @@ public sealed record OrderLine(string Sku, int Qty, decimal UnitPrice, long Poin
     public int RemainingQty => Qty - ReturnedQty;
 }
 
-/// <summary>An order kept so that returns can be checked and their points reversed exactly.</summary>
-public sealed record OrderRecord(Instant At, ImmutableArray<OrderLine> Lines);
+/// <summary>An order kept so that returns can be checked and their points reversed exactly (under <paramref name="RuleVersion"/>).</summary>
+public sealed record OrderRecord(Instant At, ImmutableArray<OrderLine> Lines, int RuleVersion = 0);
+
+/// <summary>The points one order earned (<paramref name="Points"/>) and what is left of them to spend.</summary>
+public sealed record PointsLot(string OrderId, Instant EarnedAt, Instant? ExpiresAt, long Points, long Remaining);
+
+/// <summary>A reward this customer was issued.</summary>
+public sealed record IssuedReward(string EventId, Instant At, string RuleId, int RuleVersion, string Reward);
 
 /// <summary>All purchases of one UTC calendar day: how many and their summed gross amount.</summary>
 public readonly record struct DaySpend(int Purchases, decimal Amount);
@@ -55,14 +61,83 @@ public sealed record CustomerState(
         ImmutableDictionary<string, OrderRecord>.Empty.WithComparers(StringComparer.Ordinal),
         0L, 0L, 0L, null);
 
+    /// <summary>Live points lots (remaining &gt; 0), oldest first: redemptions spend them in this order.</summary>
+    public ImmutableArray<PointsLot> Lots { get; init; } = ImmutableArray<PointsLot>.Empty;
+
+    /// <summary>Points taken back by returns beyond what the lots held; paid first from new earnings.</summary>
+    public long PointsDebt { get; init; }
+
+    /// <summary>Σ points that expired.</summary>
+    public long PointsExpired { get; init; }
+
+    public string Tier { get; init; } = TierNames.Base;
+
+    /// <summary>When the current tier was set (null for the base tier a customer starts in).</summary>
+    public Instant? TierSince { get; init; }
+
+    /// <summary>When the tier is next reviewed (downgrades happen only then).</summary>
+    public Instant? NextTierReview { get; init; }
+
+    /// <summary>Refunded amounts by the UTC day of the order they refund (for trailing spend).</summary>
+    public ImmutableSortedDictionary<int, decimal> ReturnedByOrderDay { get; init; } = ImmutableSortedDictionary<int, decimal>.Empty;
+
+    /// <summary>Returns that arrived before their order, by order id, in arrival order.</summary>
+    public ImmutableDictionary<string, ImmutableArray<ReturnHeld>> PendingReturns { get; init; } =
+        ImmutableDictionary<string, ImmutableArray<ReturnHeld>>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Held returns that could not apply to their order when it arrived.</summary>
+    public int DiscardedReturns { get; init; }
+
+    /// <summary>Rewards issued, in order.</summary>
+    public ImmutableArray<IssuedReward> Rewards { get; init; } = ImmutableArray<IssuedReward>.Empty;
+
+    /// <summary>When this customer's persisted timer wakes it next, or null.</summary>
+    public Instant? WakeUpAt { get; init; }
+
     /// <summary>Number of events recorded.</summary>
     public int EventCount => EventIds.Count;
 
     /// <summary>Net spend: gross purchases minus refunds.</summary>
     public decimal NetSpend => GrossSpend - ReturnedAmount;
 
-    /// <summary>Points that can be redeemed now.</summary>
-    public long PointsBalance => PointsEarned - PointsReversed - PointsRedeemed;
+    /// <summary>
+    /// Points that can be redeemed now: Σ of the live lots minus the debt, which always equals earned − reversed −
+    /// redeemed − expired.
+    /// </summary>
+    public long PointsBalance
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var lot in Lots) sum += lot.Remaining;
+            return sum - PointsDebt;
+        }
+    }
+
+    /// <summary>
+    /// Net spend of the trailing <paramref name="window"/> ending at <paramref name="at"/>, by UTC day: purchases of
+    /// the days after the day of (<paramref name="at"/> − window) up to the day of <paramref name="at"/>, minus what
+    /// returns refunded of orders of those days.
+    /// </summary>
+    public decimal TrailingSpend(Instant at, Period window)
+    {
+        var from = EpochDays.Of(Calendar.Minus(at, window));
+        var to = EpochDays.Of(at);
+        var spend = 0m;
+        foreach (var (day, s) in PurchaseDays)
+        {
+            if (day > to) break;
+            if (day > from) spend += s.Amount;
+        }
+
+        foreach (var (day, amount) in ReturnedByOrderDay)
+        {
+            if (day > to) break;
+            if (day > from) spend -= amount;
+        }
+
+        return spend;
+    }
 
     public bool HasSeen(string eventId) => EventIds.Contains(eventId);
 
@@ -75,12 +150,27 @@ public sealed record CustomerState(
             ReturnRecorded r => ApplyReturn(r),
             ItemViewed v => this with { Views = Views + 1, DwellSeconds = DwellSeconds + v.DwellSeconds },
             ReviewPosted rv => this with { Reviews = Reviews + 1, RatingSum = RatingSum + rv.Rating },
-            PointsRedeemed d => this with { PointsRedeemed = PointsRedeemed + d.Points },
+            PointsRedeemed d => Spend(d.Points, preferOrder: null) with { PointsRedeemed = PointsRedeemed + d.Points },
+            ReturnHeld h => this with
+            {
+                PendingReturns = PendingReturns.SetItem(h.OrderId,
+                    PendingReturns.TryGetValue(h.OrderId, out var held) ? held.Add(h) : [h]),
+            },
+            PointsExpired x => ApplyExpiry(x),
+            TierChanged t => this with
+            {
+                Tier = t.To,
+                TierSince = string.Equals(t.From, t.To, StringComparison.Ordinal) ? TierSince : t.OccurredAt,
+                NextTierReview = t.NextReviewAt,
+            },
+            RewardIssued rw => this with { Rewards = Rewards.Add(new IssuedReward(rw.EventId, rw.OccurredAt, rw.RuleId, rw.RuleVersion, rw.Reward)) },
+            WakeUpScheduled w => this with { WakeUpAt = w.At },
+            HeldReturnDiscarded hd => WithoutHeld(hd.OrderId, hd.HeldEventId) with { DiscardedReturns = DiscardedReturns + 1 },
             _ => throw new ArgumentException($"Unknown customer event {evt.GetType().Name}", nameof(evt)),
         };
         return next with
         {
-            EventIds = EventIds.Add(evt.EventId),
+            EventIds = evt is ProgramEvent ? EventIds : EventIds.Add(evt.EventId),
             LastEventAt = LastEventAt is { } last && last > evt.OccurredAt ? last : evt.OccurredAt,
         };
     }
@@ -106,7 +196,7 @@ public sealed record CustomerState(
             lines.Add(new OrderLine(line.Sku, line.Qty, line.UnitPrice, line.Points, 0, 0));
         }
 
-        return this with
+        var next = this with
         {
             Orders = Orders + 1,
             GrossSpend = GrossSpend + amount,
@@ -114,9 +204,84 @@ public sealed record CustomerState(
             LastPurchaseAt = LastPurchaseAt is { } l && l >= p.OccurredAt ? l : p.OccurredAt,
             Categories = categories,
             PurchaseDays = PurchaseDays.SetItem(day, new DaySpend(dayBefore.Purchases + 1, dayBefore.Amount + amount)),
-            OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable())),
+            OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable(), p.RuleVersion)),
             PointsEarned = PointsEarned + p.Points,
         };
+        return next.AddLot(p);
+    }
+
+    /// <summary>The order's points become a lot; an outstanding debt is paid from them first.</summary>
+    private CustomerState AddLot(PurchaseRecorded p)
+    {
+        var points = p.Points;
+        var pay = Math.Min(points, PointsDebt);
+        if (points - pay <= 0) return this with { PointsDebt = PointsDebt - pay };
+        var lot = new PointsLot(p.OrderId, p.OccurredAt, p.ExpiresAt, points, points - pay);
+        var at = 0;
+        while (at < Lots.Length && SpendsBefore(Lots[at], lot)) at++;
+        return this with { PointsDebt = PointsDebt - pay, Lots = Lots.Insert(at, lot) };
+    }
+
+    private static bool SpendsBefore(PointsLot a, PointsLot b) =>
+        a.EarnedAt < b.EarnedAt || (a.EarnedAt == b.EarnedAt && string.CompareOrdinal(a.OrderId, b.OrderId) <= 0);
+
+    /// <summary>
+    /// Takes <paramref name="points"/> from the lots: the lot of <paramref name="preferOrder"/> first (a return
+    /// reverses its own order's points), then the oldest; what the lots cannot cover becomes debt.
+    /// </summary>
+    private CustomerState Spend(long points, string? preferOrder)
+    {
+        if (points <= 0) return this;
+        var lots = Lots.ToBuilder();
+        var left = points;
+        if (preferOrder is not null)
+        {
+            var i = IndexOfLot(preferOrder);
+            if (i >= 0) left = Take(lots, i, left);
+        }
+
+        for (var i = 0; i < lots.Count && left > 0;)
+        {
+            var before = lots.Count;
+            left = Take(lots, i, left);
+            if (lots.Count == before) i++;
+        }
+
+        return this with { Lots = lots.ToImmutable(), PointsDebt = PointsDebt + left };
+    }
+
+    /// <summary>Takes up to <paramref name="left"/> from lot <paramref name="i"/> (removing it when emptied); returns what is still to take.</summary>
+    private static long Take(ImmutableArray<PointsLot>.Builder lots, int i, long left)
+    {
+        var lot = lots[i];
+        var take = Math.Min(left, lot.Remaining);
+        if (take == lot.Remaining) lots.RemoveAt(i);
+        else lots[i] = lot with { Remaining = lot.Remaining - take };
+        return left - take;
+    }
+
+    private CustomerState ApplyExpiry(PointsExpired x)
+    {
+        var i = IndexOfLot(x.LotOrderId);
+        if (i < 0) return this with { PointsExpired = PointsExpired + x.Points, PointsDebt = PointsDebt + x.Points };
+        var builder = Lots.ToBuilder();
+        var left = Take(builder, i, x.Points);
+        return this with { Lots = builder.ToImmutable(), PointsExpired = PointsExpired + x.Points, PointsDebt = PointsDebt + left };
+    }
+
+    /// <summary>The position of the live lot of order <paramref name="orderId"/>, or −1.</summary>
+    public int IndexOfLot(string orderId)
+    {
+        for (var i = 0; i < Lots.Length; i++)
+            if (string.Equals(Lots[i].OrderId, orderId, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+
+    private CustomerState WithoutHeld(string orderId, string heldEventId)
+    {
+        if (!PendingReturns.TryGetValue(orderId, out var held)) return this;
+        var rest = held.RemoveAll(h => string.Equals(h.EventId, heldEventId, StringComparison.Ordinal));
+        return this with { PendingReturns = rest.IsEmpty ? PendingReturns.Remove(orderId) : PendingReturns.SetItem(orderId, rest) };
     }
 
     private CustomerState ApplyReturn(ReturnRecorded r)
@@ -133,13 +298,18 @@ public sealed record CustomerState(
             };
         }
 
-        return this with
+        var orderDay = EpochDays.Of(order.At);
+        var next = this with
         {
             Returns = Returns + 1,
             ReturnedAmount = ReturnedAmount + r.Amount,
             OrdersById = OrdersById.SetItem(r.OrderId, order with { Lines = lines.MoveToImmutable() }),
             PointsReversed = PointsReversed + r.Points,
+            ReturnedByOrderDay = ReturnedByOrderDay.SetItem(orderDay,
+                (ReturnedByOrderDay.TryGetValue(orderDay, out var before) ? before : 0m) + r.Amount),
         };
+        next = next.Spend(r.Points, r.OrderId);
+        return r.ReconciledFrom is { } held ? next.WithoutHeld(r.OrderId, held) : next;
     }
 }
 

@@ -1,14 +1,44 @@
+using System.Collections.Immutable;
+using NodaTime;
+
 namespace LoyaltyActors.Domain.Customers;
 
 /// <summary>
-/// How purchases earn points. A line earns ⌊qty × unit price × <see cref="PerCurrencyUnit"/>⌋ points.
-/// <see cref="Version"/> is recorded in every purchase so a later rule change never rewrites history.
+/// How purchases earn points. A line earns ⌊qty × unit price × (<see cref="PerCurrencyUnit"/> + the bonus of
+/// its category) × the tier multiplier⌋ points. <see cref="Version"/> is recorded in every purchase so a later
+/// rule change never rewrites history; each order's points form a lot that expires after <see cref="Expiry"/>.
 /// </summary>
 public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
 {
+    /// <summary>The rule name of a line earning at the base rate.</summary>
+    public const string BaseRule = "base";
+
     public static PointsPolicy Default { get; } = new(1m, 1);
 
+    /// <summary>Extra points per currency unit, by category (ordinal, case-sensitive names).</summary>
+    public ImmutableDictionary<string, decimal> CategoryBonuses { get; init; } = ImmutableDictionary<string, decimal>.Empty;
+
+    /// <summary>How long a lot lives after its purchase; null = points never expire.</summary>
+    public Period? Expiry { get; init; }
+
     public long PointsFor(int qty, decimal unitPrice) => (long)decimal.Floor(qty * unitPrice * PerCurrencyUnit);
+
+    /// <summary>Points of one line and the name of the rule that set its rate.</summary>
+    public (long Points, string Rule) PointsFor(int qty, decimal unitPrice, string category, decimal tierMultiplier)
+    {
+        var rate = PerCurrencyUnit;
+        var rule = BaseRule;
+        if (category.Length > 0 && CategoryBonuses.TryGetValue(category, out var bonus))
+        {
+            rate += bonus;
+            rule = "category:" + category;
+        }
+
+        return ((long)decimal.Floor(qty * unitPrice * rate * tierMultiplier), rule);
+    }
+
+    /// <summary>When a lot earned at <paramref name="earnedAt"/> expires (UTC calendar arithmetic), or null.</summary>
+    public Instant? ExpiryOf(Instant earnedAt) => Expiry is { } p ? Calendar.Plus(earnedAt, p) : null;
 
     /// <summary>
     /// Points to take back when <paramref name="qty"/> more units of a line go back, given
@@ -22,4 +52,14 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
         var after = (long)((Int128)line.Points * (line.ReturnedQty + qty) / line.Qty);
         return after - before;
     }
+}
+
+/// <summary>Calendar arithmetic on instants in UTC (a month after 31 January is the last day of February).</summary>
+public static class Calendar
+{
+    public static Instant Plus(Instant instant, Period period) =>
+        instant.InUtc().LocalDateTime.Plus(period).InUtc().ToInstant();
+
+    public static Instant Minus(Instant instant, Period period) =>
+        instant.InUtc().LocalDateTime.Minus(period).InUtc().ToInstant();
 }

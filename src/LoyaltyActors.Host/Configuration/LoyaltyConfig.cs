@@ -6,6 +6,7 @@ using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Scoring;
 using LoyaltyActors.Domain.Wire;
 using LoyaltyActors.Ingress;
+using System.Collections.Immutable;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Configuration;
@@ -49,7 +50,93 @@ public sealed class LoyaltyConfig
     public sealed class PointsConfig
     {
         public decimal PerCurrencyUnit { get; set; } = 1m;
+
+        /// <summary>Recorded with every points change; raise it whenever the earning rules change.</summary>
         public int RuleVersion { get; set; } = 1;
+
+        /// <summary>ISO-8601 period a lot lives (e.g. <c>P12M</c>); empty = points never expire.</summary>
+        public string? Expiry { get; set; } = "P12M";
+
+        /// <summary>Extra points per currency unit by category.</summary>
+        public Dictionary<string, decimal> CategoryBonuses { get; set; } = new(StringComparer.Ordinal);
+    }
+
+    public TiersConfig Tiers { get; set; } = new();
+
+    /// <summary>Reward rules; null (absent) = the shipped default, <c>voucher-10</c> at 1,000 points.</summary>
+    public List<RewardConfig>? Rewards { get; set; }
+
+    public sealed class TiersConfig
+    {
+        /// <summary>The trailing window whose net spend decides the tier.</summary>
+        public string Window { get; set; } = "P12M";
+
+        /// <summary>A tier is reviewed (and may go down) this long after it was set, then again every period.</summary>
+        public string ReviewEvery { get; set; } = "P3M";
+
+        /// <summary>Tiers, lowest first; null (absent) = base 0 ×1, silver 1,000 ×1.25, gold 5,000 ×1.5.</summary>
+        public List<TierConfig>? Levels { get; set; }
+    }
+
+    public sealed class TierConfig
+    {
+        public string Name { get; set; } = "";
+        public decimal MinSpend { get; set; }
+        public decimal Multiplier { get; set; } = 1m;
+    }
+
+    public sealed class RewardConfig
+    {
+        public string Id { get; set; } = "";
+
+        /// <summary><c>balance</c>, <c>tier</c> (upgrade) or <c>loyalty</c>.</summary>
+        public string When { get; set; } = "balance";
+        public decimal Threshold { get; set; }
+        public string? Tier { get; set; }
+        public string Reward { get; set; } = "";
+        public int Version { get; set; } = 1;
+
+        /// <summary>False keeps the rule configured but off (configuration cannot express an empty array).</summary>
+        public bool Enabled { get; set; } = true;
+    }
+
+    /// <summary>The loyalty program these settings describe; throws naming the first bad setting.</summary>
+    public LoyaltyProgram ToProgram()
+    {
+        var expiry = string.IsNullOrWhiteSpace(Points.Expiry) ? (Period?)null : ParsePeriod("Loyalty:Points:Expiry", Points.Expiry);
+        foreach (var (category, bonus) in Points.CategoryBonuses)
+            if (bonus < 0) throw new ConfigurationException($"Loyalty:Points:CategoryBonuses:{category} must not be negative");
+        var points = new PointsPolicy(Points.PerCurrencyUnit, Points.RuleVersion)
+        {
+            Expiry = expiry,
+            CategoryBonuses = Points.CategoryBonuses.ToImmutableDictionary(StringComparer.Ordinal),
+        };
+        var tiers = Tiers.Levels is { Count: > 0 } levels
+            ? levels.Select(l => new TierLevel(l.Name, l.MinSpend, l.Multiplier)).ToImmutableArray()
+            : LoyaltyProgram.Default.Tiers;
+        var rewards = Rewards is null
+            ? LoyaltyProgram.Default.Rewards
+            : Rewards.Select((r, i) => (r, i)).Where(x => x.r.Enabled).Select(x => new RewardRule(
+                x.r.Id, x.r.When.ToLowerInvariant() switch
+                {
+                    "balance" => RewardTrigger.Balance,
+                    "tier" or "tier-upgrade" or "tierupgrade" => RewardTrigger.TierUpgrade,
+                    "loyalty" => RewardTrigger.Loyalty,
+                    _ => throw new ConfigurationException($"Loyalty:Rewards:{x.i}:When must be 'balance', 'tier' or 'loyalty', not '{x.r.When}'"),
+                }, x.r.Reward, x.r.Threshold, x.r.Tier, x.r.Version)).ToImmutableArray();
+        var program = new LoyaltyProgram(points, tiers,
+            ParsePeriod("Loyalty:Tiers:Window", Tiers.Window), ParsePeriod("Loyalty:Tiers:ReviewEvery", Tiers.ReviewEvery),
+            rewards, Scoring.Loyalty);
+        if (program.Problem() is { } problem) throw new ConfigurationException(problem);
+        return program;
+    }
+
+    private static Period ParsePeriod(string key, string text)
+    {
+        var parsed = NodaTime.Text.PeriodPattern.Roundtrip.Parse(text.Trim());
+        if (!parsed.Success || parsed.Value.Equals(Period.Zero))
+            throw new ConfigurationException($"{key}: '{text}' is not a positive ISO-8601 period such as P12M, P90D or PT1H");
+        return parsed.Value;
     }
 
     public sealed class ScoringConfig
@@ -102,7 +189,7 @@ public sealed class LoyaltyConfig
             new ScoringSettings(Scoring.Behavior, Scoring.Loyalty, Scoring.DecayHalfLifeDays, Scoring.PreferenceSteepness),
             Customers.SnapshotEvery,
             TimeSpan.FromSeconds(Math.Max(1, Customers.PassivateAfterSeconds)),
-            clock);
+            clock) { Program = ToProgram() };
         var tuning = PersistenceTuning.Default with
         {
             BatchSize = Journal.BatchSize,

@@ -28,10 +28,14 @@ internal static class CustomerScenario
     public static ReturnLineInput Back(string sku, int qty) => new(sku, qty);
 
     /// <summary>One turn of the actor's loop: the decision, and the state after folding its event if any.</summary>
-    public static (CustomerState State, Decision Decision) Handle(this CustomerState state, CustomerCommand command, PointsPolicy policy)
+    public static (CustomerState State, Decision Decision) Handle(this CustomerState state, CustomerCommand command, PointsPolicy policy) =>
+        state.Handle(command, LoyaltyProgram.PointsOnly(policy));
+
+    /// <summary>One turn of the actor's loop under a whole program: every event of the decision is folded in.</summary>
+    public static (CustomerState State, Decision Decision) Handle(this CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
-        var decision = CustomerDecider.Decide(state, command, policy);
-        return decision is Decision.Accepted accepted ? (state.Apply(accepted.Event), decision) : (state, decision);
+        var decision = CustomerDecider.Decide(state, command, program);
+        return decision is Decision.Accepted accepted ? (state.ApplyAll(accepted.Events), decision) : (state, decision);
     }
 
     /// <summary>Decides <paramref name="command"/>, asserts it was accepted and returns the folded state and the event.</summary>
@@ -44,10 +48,13 @@ internal static class CustomerScenario
         return (state.Apply(evt), evt);
     }
 
-    public static CustomerState Accept(this CustomerState state, CustomerCommand command, PointsPolicy policy)
+    public static CustomerState Accept(this CustomerState state, CustomerCommand command, PointsPolicy policy) =>
+        state.Accept(command, LoyaltyProgram.PointsOnly(policy));
+
+    public static CustomerState Accept(this CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
-        var decision = CustomerDecider.Decide(state, command, policy);
+        var decision = CustomerDecider.Decide(state, command, program);
         var accepted = Assert.IsType<Decision.Accepted>(decision);
-        return state.Apply(accepted.Event);
+        return state.ApplyAll(accepted.Events);
     }
 }
