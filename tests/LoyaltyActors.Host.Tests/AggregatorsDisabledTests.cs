@@ -24,6 +24,11 @@ public sealed class AggregatorsDisabledTests(ITestOutputHelper output)
 
         var profile = await host.GetProfileAsync("n-1");
         Assert.Equal(1, profile.GetProperty("orders").GetInt32());
-        Assert.False(File.Exists(Path.Combine(host.DataDir, "models.db")));
+        await host.StopAsync();
+        // the program's timers keep their index in models.db; no aggregator model may be there
+        using var models = new LoyaltyActors.Storage.ModelStore(Path.Combine(host.DataDir, "models.db"));
+        Assert.Null(models.OffsetOf("segments"));
+        Assert.Null(models.OffsetOf("recommender"));
+        Assert.NotNull(models.OffsetOf("wake-ups"));
     }
 }

@@ -77,8 +77,8 @@ public sealed class CliReplayToServerTests(ServingHost serving, ITestOutputHelpe
         await File.WriteAllLinesAsync(input,
         [
             Purchase($"{run}-1", carol, "2025-03-01T10:00:00Z", $"{run}-o1", new SentLine("A", "books", 1, 5m)).ToJsonString(),
-            // Well-formed, so it is sent; only the engine knows that the order does not exist.
-            Return($"{run}-2", carol, "2025-03-02T10:00:00Z", $"{run}-no-such-order", ("A", 1)).ToJsonString(),
+            // Well-formed, so it is sent; only the engine knows that the order has no such SKU.
+            Return($"{run}-2", carol, "2025-03-02T10:00:00Z", $"{run}-o1", ("B", 1)).ToJsonString(),
         ]);
 
         var rejects = scratch.Path("rejects.csv");

@@ -8,7 +8,7 @@ public sealed class ServingHost : IAsyncLifetime
 {
     public LoyaltyHostProcess Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await LoyaltyHostProcess.StartAsync();
+    public async Task InitializeAsync() => Host = await LoyaltyHostProcess.StartAsync(environment: LoyaltyHostProcess.PointsOnly);
 
     public async Task DisposeAsync()
     {

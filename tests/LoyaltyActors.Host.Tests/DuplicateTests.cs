@@ -11,7 +11,7 @@ public sealed class DuplicateTests(ITestOutputHelper output)
     [Fact]
     public async Task Event_posted_again_is_a_duplicate_before_and_after_a_restart_and_changes_nothing()
     {
-        await using var host = await LoyaltyHostProcess.StartAsync(output);
+        await using var host = await LoyaltyHostProcess.StartAsync(output, LoyaltyHostProcess.PointsOnly);
         var purchase = Purchase("d-1", "d-cust", "2025-02-01T08:00:00Z", "d-o1", new SentLine("sku", "cat", 3, 7.00m));
         var view = View("d-2", "d-cust", "2025-02-01T09:00:00Z", "sku", 2);
 
@@ -48,7 +48,7 @@ public sealed class DuplicateTests(ITestOutputHelper output)
     [Fact]
     public async Task Same_order_under_a_new_event_id_is_rejected_naming_order_id()
     {
-        await using var host = await LoyaltyHostProcess.StartAsync(output);
+        await using var host = await LoyaltyHostProcess.StartAsync(output, LoyaltyHostProcess.PointsOnly);
         var line = new SentLine("sku", "cat", 1, 1.00m);
         await host.PostAcceptedAsync([Purchase("d-10", "d-cust2", "2025-02-01T08:00:00Z", "d-o10", line)]);
 

@@ -232,7 +232,7 @@ public sealed class PartialBatchTests(ITestOutputHelper output)
     [Fact]
     public async Task Batch_with_invalid_events_answers_207_naming_each_bad_field_and_keeps_the_valid_ones_across_a_restart()
     {
-        await using var host = await LoyaltyHostProcess.StartAsync(output);
+        await using var host = await LoyaltyHostProcess.StartAsync(output, LoyaltyHostProcess.PointsOnly);
         var good = new SentLine("sku-1", "cat", 2, 4.25m);
         var missingPrice = Purchase("p-6", "p-bad", "2025-01-01T00:00:00Z", "o-6", good, good);
         missingPrice["lines"]![1]!.AsObject().Remove("unit_price");

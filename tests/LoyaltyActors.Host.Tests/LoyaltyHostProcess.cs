@@ -62,6 +62,18 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Settings for tests whose expected points are Σ ⌊qty × price⌋ of what they sent: points never expire and there is
+    /// one tier (multiplier 1). The shipped program is tested on its own.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PointsOnly { get; } = new Dictionary<string, string>
+    {
+        ["Loyalty__Points__Expiry"] = "",
+        ["Loyalty__Tiers__Levels__0__Name"] = "base",
+        ["Loyalty__Tiers__Levels__0__MinSpend"] = "0",
+        ["Loyalty__Tiers__Levels__0__Multiplier"] = "1",
+    };
+
     /// <summary>Starts a host on a fresh data dir and waits until it is ready.</summary>
     /// <param name="environment">Extra environment variables, e.g. <c>Loyalty__Ingress__MaxBodyBytes</c>.</param>
     public static async Task<LoyaltyHostProcess> StartAsync(

@@ -27,7 +27,7 @@ public sealed class RestartTests(ITestOutputHelper output)
     [Fact]
     public async Task Profiles_computed_from_the_sent_events_read_the_same_after_a_graceful_restart()
     {
-        await using var host = await LoyaltyHostProcess.StartAsync(output);
+        await using var host = await LoyaltyHostProcess.StartAsync(output, LoyaltyHostProcess.PointsOnly);
         var expected = new Dictionary<string, ExpectedCustomer>
         {
             ["alice"] = new(), ["bob"] = new(), ["carol"] = new(), ["dave"] = new(),

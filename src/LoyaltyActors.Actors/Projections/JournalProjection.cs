@@ -21,7 +21,10 @@ public abstract class JournalProjection
     /// <summary>Journal offset (ordering) of the last event applied; 0 before any.</summary>
     public long Offset { get; protected set; }
 
-    /// <summary>Events applied since the model was created (survives snapshots).</summary>
+    /// <summary>
+    /// Events of customers (not the program's own derived events: expiry, tiers, rewards, timers) applied since the
+    /// model was created (survives snapshots).
+    /// </summary>
     public long EventsConsumed { get; protected set; }
 
     /// <summary>Applies one customer event; called in journal order, each offset once.</summary>
@@ -30,7 +33,7 @@ public abstract class JournalProjection
         if (e.Offset <= Offset) return;
         When(e.CustomerId, e.Event);
         Offset = e.Offset;
-        EventsConsumed++;
+        if (e.Event is not ProgramEvent) EventsConsumed++;
     }
 
     protected abstract void When(string customerId, CustomerEvent e);

@@ -84,6 +84,12 @@ public sealed class WakeUpProjection(IActorRef customers, IClock clock) : Journa
     public const string ModelName = "wake-ups";
     public static readonly Duration ResendAfter = Duration.FromSeconds(30);
 
+    /// <summary>
+    /// Wake-ups sent per tick at most, so that a backlog (a history replayed whose lots expired long ago) is worked off
+    /// in the background at a bounded pace instead of waking every customer at once.
+    /// </summary>
+    public const int MaxWakeUpsPerTick = 500;
+
     private readonly Dictionary<string, Instant> _due = new(StringComparer.Ordinal);
     private readonly SortedSet<(Instant At, string CustomerId)> _byTime = new(Comparer<(Instant At, string CustomerId)>.Create(
         (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.CustomerId, b.CustomerId)));
@@ -121,11 +127,13 @@ public sealed class WakeUpProjection(IActorRef customers, IClock clock) : Journa
     public override void Tick()
     {
         var now = clock.GetCurrentInstant();
+        var sent = 0;
         foreach (var (at, customerId) in _byTime)
         {
-            if (at > now) break;
+            if (at > now || sent == MaxWakeUpsPerTick) break;
             if (_sent.TryGetValue(customerId, out var sentAt) && now - sentAt < ResendAfter) continue;
             _sent[customerId] = now;
+            sent++;
             customers.Tell(new RecordEvents(customerId, [new AdvanceClock(customerId, now)]), ActorRefs.NoSender);
         }
     }
