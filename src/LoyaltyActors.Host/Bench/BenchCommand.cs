@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace LoyaltyActors.Host.Bench;
+
+/// <summary>One measured figure, its ratio to the SQLite write ceiling of the same run where that means something, and its target.</summary>
+internal sealed record BenchFigure(string Id, string What, double Value, string Unit, double? RatioToCeiling = null, string? Target = null, bool? Met = null);
+
+/// <summary>
+/// <c>loyalty bench</c>: the performance suite of issue #8, run against real child processes of this executable on
+/// temporary data dirs: the SQLite ceiling, durable HTTP ingest, offline replays, cold first touch after kill -9 and
+/// bulk recovery, memory per awake customer, event-to-notification latency (when the server streams notifications).
+/// </summary>
+public static partial class BenchCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Smaller runs: finishes in under 5 minutes" };
+        var output = new Option<string>("--out") { Description = "Write the figures as JSON here", DefaultValueFactory = _ => "bench-results.json" };
+        var dataRoot = new Option<string?>("--data-root") { Description = "The public data sets (default: LOYALTY_TEST_DATA, else ../shared/data)" };
+        var work = new Option<string?>("--work-dir") { Description = "Scratch directory on the disk to measure (default: a new temp dir, removed after)" };
+        var command = new Command("bench", """
+            Measures this machine: the SQLite write ceiling of the disk, durable HTTP ingest (batches of 500 and of 1),
+            offline replay of CDNOW_master and Online Retail, cold first touch after kill -9 and bulk recovery, memory per
+            awake customer, event-to-notification latency. Prints each figure with its ratio to the ceiling and its
+            target, and writes them all to a JSON file. Every event counted was acknowledged after it was durable.
+            Example: loyalty bench --quick --out bench.json
+            """)
+        {
+            quick, output, dataRoot, work,
+        };
+        command.SetAction((r, ct) => RunAsync(r.GetValue(quick), r.GetValue(output)!, r.GetValue(dataRoot), r.GetValue(work), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(bool quick, string output, string? dataRoot, string? workDir, CancellationToken ct)
+    {
+        var root = dataRoot ?? Environment.GetEnvironmentVariable("LOYALTY_TEST_DATA") ?? Path.Combine("..", "shared", "data");
+        var work = workDir ?? Path.Combine(Path.GetTempPath(), "loyalty-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        var figures = new List<BenchFigure>();
+        var notes = new List<string>();
+        void Report(BenchFigure f)
+        {
+            figures.Add(f);
+            var ratio = f.RatioToCeiling is { } r ? $"  {r:P1} of ceiling" : "";
+            var target = f.Target is null ? "" : $"  target {f.Target}: {(f.Met == true ? "met" : "NOT met")}";
+            Console.WriteLine($"{f.What,-58} {f.Value,12:N1} {f.Unit}{ratio}{target}");
+        }
+
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; work dir {work}; {(quick ? "quick" : "full")} run");
+        try
+        {
+            // (1) the ceiling
+            var (write, readKeys, readRows) = SqliteCeiling.Measure(Path.Combine(work, "ceiling"), quick ? 100_000 : 300_000);
+            Report(new("sqlite_write_rows_per_s", "SQLite ceiling: 1,000-row transactions, WAL, synchronous=FULL", write, "rows/s"));
+            Report(new("sqlite_read_keys_per_s", "SQLite ceiling: per-key read-back", readKeys, "keys/s"));
+            Report(new("sqlite_read_rows_per_s", "SQLite ceiling: rows read back", readRows, "rows/s"));
+
+            // (2) durable HTTP ingest
+            await using (var s = await Server(Path.Combine(work, "http"), new Dictionary<string, string>(), ct))
+            {
+                await LoadClients.PostPurchasesAsync(s.Url, 2_000, 500, 4, 1_000, "warm", ct);
+                var n = quick ? 40_000 : 200_000;
+                foreach (var connections in new[] { 4, 16 })
+                {
+                    var r = await LoadClients.PostPurchasesAsync(s.Url, n, 500, connections, 10_000, $"b500x{connections}", ct);
+                    Report(new($"http_batch500_c{connections}_events_per_s", $"HTTP ingest, batches of 500, {connections} connections", r.EventsPerSecond,
+                        "events/s", r.EventsPerSecond / write, "≥ 25 % of ceiling", r.EventsPerSecond / write >= 0.25));
+                }
+
+                var single = await LoadClients.PostPurchasesAsync(s.Url, quick ? 4_000 : 20_000, 1, 16, 10_000, "b1x16", ct);
+                Report(new("http_batch1_c16_events_per_s", "HTTP ingest, one event per request, 16 connections", single.EventsPerSecond, "events/s", single.EventsPerSecond / write));
+                Report(new("http_batch1_c16_p99_ms", "HTTP ingest, one event per request: p99 latency", single.P99Ms, "ms"));
+
+                // (3) TCP ingest, when this build listens on TCP
+                if (await TcpLoad.TryMeasureAsync(s.TcpPort, quick ? 40_000 : 200_000, 16, ct) is { } tcp)
+                    Report(new("tcp_c16_events_per_s", "TCP ingest, 16 connections, pipelined", tcp.EventsPerSecond, "events/s", tcp.EventsPerSecond / write));
+                else
+                    notes.Add("TCP ingest: not measured, nothing accepted NDJSON on the --tcp port");
+
+                // (7) event-to-notification latency, when the server streams notifications
+                if (await NotificationLatency.TryMeasureAsync(s.Url, quick ? 200 : 1_000, ct) is { } latency)
+                {
+                    Report(new("notification_p50_ms", "event to notification (SSE): p50", latency.P50Ms, "ms"));
+                    Report(new("notification_p99_ms", "event to notification (SSE): p99", latency.P99Ms, "ms", null, "≤ 50 ms", latency.P99Ms <= 50));
+                }
+                else
+                {
+                    notes.Add("event-to-notification latency: not measured, the server has no /v1/notifications/stream");
+                }
+            }
+
+            // (4) offline replays
+            var datasets = new List<(string Id, string What, string Path, string Format)>
+            {
+                ("replay_cdnow_master", "offline replay of CDNOW_master", Path.Combine(root, "cdnow-lifetimes", "CDNOW_master.txt"), "cdnow"),
+            };
+            if (!quick)
+                datasets.Add(("replay_online_retail", "offline replay of Online Retail (by day)", Path.Combine(root, "online-retail-uci", "by-day"), "online-retail"));
+            else
+                notes.Add("Online Retail replay: full run only");
+            foreach (var (id, what, path, format) in datasets)
+            {
+                if (!File.Exists(path) && !Directory.Exists(path))
+                {
+                    notes.Add($"{what}: not measured, {path} is missing (--data-root)");
+                    continue;
+                }
+
+                var replay = BenchChild.Start(new Dictionary<string, string>(), "replay", path, "--format", format, "--data-dir", Path.Combine(work, id));
+                var code = await replay.WaitAsync(ct);
+                var m = ReplayLine().Match(replay.Output);
+                if (code != 0 || !m.Success) throw new InvalidOperationException($"{what} failed (exit {code}):\n{replay.Output}");
+                var rate = double.Parse(m.Groups["rate"].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+                Report(new(id + "_events_per_s", what, rate, "events/s", rate / write, "≥ 40 % of ceiling", rate / write >= 0.40));
+            }
+
+            // (5) cold first touch after kill -9, and bulk recovery
+            var coldDir = Path.Combine(work, "cold");
+            var customers = quick ? 5_000 : 20_000;
+            await using (var s = await Server(coldDir, new Dictionary<string, string>(), ct))
+            {
+                await LoadClients.PostPurchasesAsync(s.Url, customers * 3L, 500, 4, customers, "cold", ct);
+                await s.Child.KillAsync();
+            }
+
+            await using (var s = await Server(coldDir, new Dictionary<string, string>(), ct))
+            {
+                var touch = await LoadClients.TouchCustomersAsync(s.Url, customers, 16, ct);
+                Report(new("first_touch_p99_ms", $"cold first touch after kill -9 ({customers:N0} customers, 16 clients): p99", touch.P99Ms, "ms", null, "≤ 50 ms", touch.P99Ms <= 50));
+                Report(new("bulk_recovery_customers_per_s", "bulk recovery (first touches per second)", touch.EventsPerSecond, "customers/s", null, "≥ 5,000/s", touch.EventsPerSecond >= 5_000));
+            }
+
+            // (6) memory per awake customer
+            var awake = quick ? 20_000 : 100_000;
+            await using (var s = await Server(Path.Combine(work, "memory"), new Dictionary<string, string>
+            {
+                ["Loyalty__Customers__PassivateAfterSeconds"] = "3600",
+                ["DOTNET_gcServer"] = "0",
+            }, ct))
+            {
+                await LoadClients.PostPurchasesAsync(s.Url, 1_000, 500, 4, 1_000, "mem-warm", ct, customerOffset: 10_000_000);
+                var before = s.Child.ResidentBytes();
+                await LoadClients.PostPurchasesAsync(s.Url, awake, 500, 4, awake, "mem", ct);
+                var after = s.Child.ResidentBytes();
+                var perCustomer = (after - before) / (double)awake;
+                Report(new("memory_bytes_per_customer", $"resident memory per awake customer ({awake:N0} awake, RSS delta)", perCustomer, "bytes", null, "≤ 4 KB", perCustomer <= 4096));
+            }
+        }
+        finally
+        {
+            if (workDir is null)
+                try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+
+        foreach (var note in notes) Console.WriteLine("note: " + note);
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new
+        {
+            machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+            quick,
+            at = DateTimeOffset.UtcNow,
+            figures = figures.Select(f => new { id = f.Id, what = f.What, value = Math.Round(f.Value, 2), unit = f.Unit, ratio_to_ceiling = f.RatioToCeiling is { } r ? Math.Round(r, 4) : (double?)null, target = f.Target, met = f.Met }),
+            notes,
+        }, new JsonSerializerOptions { WriteIndented = true }), ct);
+        Console.WriteLine($"figures written to {Path.GetFullPath(output)}");
+        return 0;
+    }
+
+    private sealed record RunningServer(BenchChild Child, Uri Url, int TcpPort) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Child.DisposeAsync();
+    }
+
+    private static async Task<RunningServer> Server(string dataDir, Dictionary<string, string> environment, CancellationToken ct)
+    {
+        var tcp = BenchChild.FreePort();
+        var (child, url) = await BenchChild.ServeAsync(dataDir, BenchChild.FreePort(), tcp, environment, ct);
+        return new RunningServer(child, url, tcp);
+    }
+
+    [GeneratedRegex(@"replayed \d+ events: .* \((?<rate>[\d.]+) events/s\)")]
+    private static partial Regex ReplayLine();
+}
