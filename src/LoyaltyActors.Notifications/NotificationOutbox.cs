@@ -259,26 +259,29 @@ public sealed class NotificationOutbox : IDisposable
     }
 
     /// <summary>
-    /// Moves dead and disabled deliveries back to pending, due at <paramref name="now"/> with attempts reset:
-    /// those of notification <paramref name="notificationId"/>, or every one when it is null. Endpoints of
-    /// redriven disabled deliveries are enabled again. Delivered and pending deliveries are left alone.
-    /// Returns how many deliveries were redriven.
+    /// Moves deliveries back to pending, due at <paramref name="now"/> with attempts reset: the dead ones when
+    /// <paramref name="dead"/>, the disabled ones when <paramref name="disabled"/>, of notification
+    /// <paramref name="notificationId"/> or of all notifications when it is null. Endpoints of redriven disabled
+    /// deliveries are enabled again. Delivered and pending deliveries are never touched. Returns how many moved.
     /// </summary>
-    public int Redrive(string? notificationId, Instant now)
+    public int Redrive(Instant now, string? notificationId = null, bool dead = true, bool disabled = true)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
+        var statuses = new HashSet<string>(StringComparer.Ordinal);
+        if (dead) statuses.Add(nameof(DeliveryStatus.Dead));
+        if (disabled) statuses.Add(nameof(DeliveryStatus.Disabled));
         lock (_gate)
         {
             _db.BeginTrans();
             try
             {
                 var candidates = notificationId is null
-                    ? _deliveries.Find(d => d.Status == nameof(DeliveryStatus.Dead) || d.Status == nameof(DeliveryStatus.Disabled))
+                    ? statuses.SelectMany(s => _deliveries.Find(d => d.Status == s))
                     : _deliveries.Find(d => d.NotificationId == notificationId);
                 var count = 0;
                 foreach (var d in candidates.ToList())
                 {
-                    if (d.Status is not (nameof(DeliveryStatus.Dead) or nameof(DeliveryStatus.Disabled))) continue;
+                    if (!statuses.Contains(d.Status)) continue;
                     if (d.Status == nameof(DeliveryStatus.Disabled)) _endpoints.Delete(d.Endpoint);
                     d.Status = nameof(DeliveryStatus.Pending);
                     d.Attempts = 0;

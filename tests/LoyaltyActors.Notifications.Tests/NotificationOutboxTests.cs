@@ -87,7 +87,7 @@ public sealed class NotificationOutboxTests
         Assert.Equal(["after-gone", "gone"], outbox.List(DeliveryStatus.Disabled).Select(d => d.NotificationId)); // same enqueue instant: by id
         Assert.Equal([Endpoints[1]], outbox.DisabledEndpoints());
 
-        var redriven = outbox.Redrive(null, T0 + Duration.FromHours(1));
+        var redriven = outbox.Redrive(T0 + Duration.FromHours(1));
 
         Assert.Equal(3, redriven);
         var byId = outbox.List().ToDictionary(d => d.NotificationId);
@@ -96,7 +96,7 @@ public sealed class NotificationOutboxTests
         foreach (var id in new[] { "dead", "gone", "after-gone" })
             Assert.Equal((DeliveryStatus.Pending, 0, T0 + Duration.FromHours(1)), (byId[id].Status, byId[id].Attempts, byId[id].NextAttemptAt));
         Assert.Empty(outbox.DisabledEndpoints());
-        Assert.Equal(0, outbox.Redrive(null, T0));
+        Assert.Equal(0, outbox.Redrive(T0));
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class NotificationOutboxTests
         outbox.Add([Notifications.Reward("x"), Notifications.Reward("y")], [Endpoints[0]], T0);
         foreach (var d in outbox.Due(T0, 10, Endpoints, None)) outbox.RecordFailure(d.DeliveryId, T0, "HTTP 500", null);
 
-        Assert.Equal(1, outbox.Redrive("y", T0));
+        Assert.Equal(1, outbox.Redrive(T0, "y"));
 
         Assert.Equal(DeliveryStatus.Dead, outbox.List().Single(d => d.NotificationId == "x").Status);
         Assert.Equal(DeliveryStatus.Pending, outbox.List().Single(d => d.NotificationId == "y").Status);

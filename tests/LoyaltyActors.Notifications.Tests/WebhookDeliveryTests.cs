@@ -181,7 +181,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("\"field\":\"status\"", await bad.Content.ReadAsStringAsync());
 
-        Assert.Equal(1, host.Outbox.Redrive("rw-dead", SystemClock.Instance.GetCurrentInstant()));
+        Assert.Equal(1, host.Outbox.Redrive(SystemClock.Instance.GetCurrentInstant(), "rw-dead"));
         host.Dispatcher.Wake();
 
         var delivered = await InStatusAsync(host, "rw-dead", DeliveryStatus.Delivered);
