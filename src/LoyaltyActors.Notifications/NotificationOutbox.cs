@@ -110,6 +110,11 @@ public sealed class NotificationOutbox : IDisposable
                 _db.Rollback();
                 throw;
             }
+
+            // LiteDB's Commit hands the log pages to a background writer thread and returns before they are on
+            // disk; a checkpoint waits for that writer and flushes the data file, so "stored" means on disk.
+            // (Attempt outcomes need no checkpoint: losing one only repeats an attempt, which at-least-once allows.)
+            if (added.Count > 0) _db.Checkpoint();
         }
 
         return added;
