@@ -57,6 +57,10 @@ public sealed class WebhookDispatcher : BackgroundService
         {
             // already awake
         }
+        catch (ObjectDisposedException)
+        {
+            // stopped: the outbox is read again at the next start
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,19 +74,27 @@ public sealed class WebhookDispatcher : BackgroundService
             {
                 foreach (var done in inFlight.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList()) inFlight.Remove(done);
 
-                var busy = inFlight.Keys.ToHashSet(StringComparer.Ordinal);
-                var due = _outbox.Due(_clock.GetCurrentInstant(), _options.MaxConcurrentDeliveries - inFlight.Count, names, busy);
-                foreach (var delivery in due)
-                {
-                    inFlight[delivery.DeliveryId] = AttemptThenWakeAsync(delivery, stoppingToken);
-                    busy.Add(delivery.DeliveryId);
-                }
-
                 var wait = _options.PollInterval;
-                if (inFlight.Count < _options.MaxConcurrentDeliveries && _outbox.NextDue(names, busy) is { } next)
+                try
                 {
-                    var untilDue = (next - _clock.GetCurrentInstant()).ToTimeSpan();
-                    if (untilDue < wait) wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue;
+                    var busy = inFlight.Keys.ToHashSet(StringComparer.Ordinal);
+                    var due = _outbox.Due(_clock.GetCurrentInstant(), _options.MaxConcurrentDeliveries - inFlight.Count, names, busy);
+                    foreach (var delivery in due)
+                    {
+                        inFlight[delivery.DeliveryId] = AttemptThenWakeAsync(delivery, stoppingToken);
+                        busy.Add(delivery.DeliveryId);
+                    }
+
+                    if (inFlight.Count < _options.MaxConcurrentDeliveries && _outbox.NextDue(names, busy) is { } next)
+                    {
+                        var untilDue = (next - _clock.GetCurrentInstant()).ToTimeSpan();
+                        if (untilDue < wait) wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failing outbox read must not stop the host (a BackgroundService's exception would): log, retry at the next poll.
+                    _logger.LogError(ex, "webhook dispatcher: reading the outbox failed; retrying in {Seconds} s", wait.TotalSeconds);
                 }
 
                 await _wake.WaitAsync(wait, stoppingToken);
