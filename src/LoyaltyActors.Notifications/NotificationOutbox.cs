@@ -27,8 +27,11 @@ public sealed record WebhookDelivery(
 /// <summary>A delivery the dispatcher should attempt now, with the exact body to send.</summary>
 public sealed record DueDelivery(string DeliveryId, string NotificationId, string Endpoint, int Attempts, byte[] Body);
 
-/// <summary>A notification that <see cref="NotificationOutbox.Add"/> stored for the first time.</summary>
-public sealed record StoredNotification(string NotificationId, string Type, byte[] Body);
+/// <summary>
+/// A stored notification; <paramref name="Sequence"/> numbers notifications in the order they were stored
+/// (1, 2, …), which is the order of the live stream and of its replay after a reconnect.
+/// </summary>
+public sealed record StoredNotification(long Sequence, string NotificationId, string Type, byte[] Body);
 
 /// <summary>
 /// The notification outbox in one LiteDB file (<c>notifications.db</c>): every notification once, keyed by its
@@ -44,6 +47,7 @@ public sealed class NotificationOutbox : IDisposable
     private readonly ILiteCollection<DeliveryRecord> _deliveries;
     private readonly ILiteCollection<EndpointRecord> _endpoints;
     private readonly object _gate = new();
+    private long _lastSequence;
 
     public NotificationOutbox(string path)
     {
@@ -56,6 +60,8 @@ public sealed class NotificationOutbox : IDisposable
         _deliveries.EnsureIndex(d => d.Status);
         _deliveries.EnsureIndex(d => d.NotificationId);
         _deliveries.EnsureIndex(d => d.Endpoint);
+        _notifications.EnsureIndex(n => n.Sequence, unique: true);
+        _lastSequence = _notifications.Query().OrderByDescending(n => n.Sequence).Limit(1).FirstOrDefault()?.Sequence ?? 0;
     }
 
     /// <summary>
@@ -70,6 +76,7 @@ public sealed class NotificationOutbox : IDisposable
         var nowMs = now.ToUnixTimeMilliseconds();
         lock (_gate)
         {
+            var sequence = _lastSequence;
             var disabled = endpoints.Where(e => _endpoints.FindById(e)?.Disabled == true).ToHashSet(StringComparer.Ordinal);
             _db.BeginTrans();
             try
@@ -81,6 +88,7 @@ public sealed class NotificationOutbox : IDisposable
                     _notifications.Insert(new NotificationRecord
                     {
                         Id = n.NotificationId,
+                        Sequence = ++sequence,
                         Type = n.Type,
                         CustomerId = n.CustomerId,
                         OccurredAt = n.OccurredAt.ToUnixTimeMilliseconds(),
@@ -100,10 +108,11 @@ public sealed class NotificationOutbox : IDisposable
                         });
                     }
 
-                    added.Add(new StoredNotification(n.NotificationId, n.Type, bodies[i]));
+                    added.Add(new StoredNotification(sequence, n.NotificationId, n.Type, bodies[i]));
                 }
 
                 _db.Commit();
+                _lastSequence = sequence;
             }
             catch
             {
@@ -118,6 +127,27 @@ public sealed class NotificationOutbox : IDisposable
         }
 
         return added;
+    }
+
+    /// <summary>
+    /// The notifications stored after <paramref name="notificationId"/>, in stored order, at most
+    /// <paramref name="limit"/> (the oldest ones); null when that id is unknown.
+    /// </summary>
+    public IReadOnlyList<StoredNotification>? After(string notificationId, int limit)
+    {
+        lock (_gate)
+        {
+            var from = _notifications.FindById(notificationId);
+            if (from is null) return null;
+            var sequence = from.Sequence;
+            return _notifications.Query()
+                .Where(n => n.Sequence > sequence)
+                .OrderBy(n => n.Sequence)
+                .Limit(limit)
+                .ToList()
+                .Select(n => new StoredNotification(n.Sequence, n.Id, n.Type, n.Body))
+                .ToList();
+        }
     }
 
     /// <summary>
@@ -328,6 +358,7 @@ public sealed class NotificationOutbox : IDisposable
     internal sealed class NotificationRecord
     {
         public string Id { get; set; } = "";
+        public long Sequence { get; set; }
         public string Type { get; set; } = "";
         public string CustomerId { get; set; } = "";
         public long OccurredAt { get; set; }

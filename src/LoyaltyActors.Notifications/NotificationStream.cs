@@ -3,6 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace LoyaltyActors.Notifications;
 
+/// <summary>One SSE frame, ready to write, with the stored sequence number of its notification.</summary>
+public sealed record StreamFrame(long Sequence, byte[] Bytes)
+{
+    public static StreamFrame Of(StoredNotification n) => new(n.Sequence, NotificationWire.SseFrame(n.NotificationId, n.Type, n.Body));
+}
+
 /// <summary>
 /// The live SSE fan-out: each subscriber gets its own bounded channel of ready-made frames. Publishing never
 /// waits: a subscriber whose channel is full is dropped (its stream ends; it may reconnect), so one slow
@@ -24,7 +30,7 @@ public sealed class NotificationStream(int bufferSize, ILogger<NotificationStrea
     /// <summary>A new subscriber; dispose it to leave.</summary>
     public Subscription Subscribe()
     {
-        var subscription = new Subscription(this, Channel.CreateBounded<byte[]>(new BoundedChannelOptions(bufferSize)
+        var subscription = new Subscription(this, Channel.CreateBounded<StreamFrame>(new BoundedChannelOptions(bufferSize)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -35,7 +41,7 @@ public sealed class NotificationStream(int bufferSize, ILogger<NotificationStrea
     }
 
     /// <summary>Hands one frame to every subscriber without waiting.</summary>
-    public void Publish(byte[] frame)
+    public void Publish(StreamFrame frame)
     {
         foreach (var s in Volatile.Read(ref _subscribers))
         {
@@ -60,15 +66,15 @@ public sealed class NotificationStream(int bufferSize, ILogger<NotificationStrea
     {
         private readonly NotificationStream _owner;
 
-        internal Subscription(NotificationStream owner, Channel<byte[]> channel)
+        internal Subscription(NotificationStream owner, Channel<StreamFrame> channel)
         {
             _owner = owner;
             Channel = channel;
         }
 
-        internal Channel<byte[]> Channel { get; }
+        internal Channel<StreamFrame> Channel { get; }
 
-        public ChannelReader<byte[]> Frames => Channel.Reader;
+        public ChannelReader<StreamFrame> Frames => Channel.Reader;
 
         public void Dispose()
         {

@@ -46,8 +46,10 @@ public static class NotificationsHosting
 
     private static readonly byte[] Connected = ": connected\n\n"u8.ToArray();
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
+    private static readonly byte[] UnknownLastEventId = ": unknown Last-Event-ID, live notifications only\n\n"u8.ToArray();
 
-    private static async Task StreamAsync(HttpContext context, NotificationStream stream, NotificationOptions options, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(HttpContext context, NotificationStream stream, NotificationOutbox outbox, NotificationOptions options,
+        IHostApplicationLifetime lifetime)
     {
         // Ends on client disconnect and on server shutdown (a graceful stop does not abort open requests).
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
@@ -58,12 +60,27 @@ public static class NotificationsHosting
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
 
+        // Subscribe before reading the replay, so nothing stored in between is missed; frames the replay already
+        // sent are skipped by sequence.
         using var subscription = stream.Subscribe();
         var frames = subscription.Frames;
         try
         {
-            // The subscription exists before the first byte, so a client that has read this comment misses nothing published later.
+            // After this comment the subscription exists: a client that has read it misses nothing published later.
             await response.Body.WriteAsync(Connected, ct);
+            var sent = 0L;
+            if (context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } lastEventId)
+            {
+                var missed = outbox.After(lastEventId, options.StreamBufferSize);
+                if (missed is null) await response.Body.WriteAsync(UnknownLastEventId, ct);
+                foreach (var n in missed ?? [])
+                {
+                    var frame = StreamFrame.Of(n);
+                    await response.Body.WriteAsync(frame.Bytes, ct);
+                    sent = frame.Sequence;
+                }
+            }
+
             await response.Body.FlushAsync(ct);
             while (true)
             {
@@ -83,8 +100,13 @@ public static class NotificationsHosting
                     }
                 }
 
-                if (!open) return; // dropped for falling behind
-                while (frames.TryRead(out var frame)) await response.Body.WriteAsync(frame, ct);
+                if (!open) return; // dropped for falling behind; it may reconnect with Last-Event-ID
+                while (frames.TryRead(out var frame))
+                {
+                    if (frame.Sequence <= sent) continue;
+                    await response.Body.WriteAsync(frame.Bytes, ct);
+                }
+
                 await response.Body.FlushAsync(ct);
             }
         }

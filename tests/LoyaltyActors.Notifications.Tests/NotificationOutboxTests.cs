@@ -112,4 +112,22 @@ public sealed class NotificationOutboxTests
         Assert.Equal(DeliveryStatus.Dead, outbox.List().Single(d => d.NotificationId == "x").Status);
         Assert.Equal(DeliveryStatus.Pending, outbox.List().Single(d => d.NotificationId == "y").Status);
     }
+
+    [Fact]
+    public void Notifications_are_numbered_in_stored_order_across_reopening_and_after_an_id_returns_the_later_ones()
+    {
+        using var scratch = new Scratch();
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath))
+        {
+            Assert.Equal([1L, 2L], outbox.Add([Notifications.Reward("b"), Notifications.Reward("a")], [], T0).Select(n => n.Sequence));
+            Assert.Empty(outbox.Add([Notifications.Reward("a")], [], T0));
+        }
+
+        using var reopened = new NotificationOutbox(scratch.OutboxPath);
+        Assert.Equal([3L], reopened.Add([Notifications.Reward("c")], [], T0).Select(n => n.Sequence));
+        Assert.Equal(["a", "c"], reopened.After("b", 10)!.Select(n => n.NotificationId));
+        Assert.Equal(["a"], reopened.After("b", 1)!.Select(n => n.NotificationId));
+        Assert.Empty(reopened.After("c", 10)!);
+        Assert.Null(reopened.After("zzz", 10));
+    }
 }

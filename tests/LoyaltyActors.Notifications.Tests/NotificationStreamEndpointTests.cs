@@ -25,9 +25,11 @@ public sealed class NotificationStreamEndpointTests
 
         public string Text => _text.ToString();
 
-        public static async Task<SseClient> ConnectAsync(HttpClient http)
+        public static async Task<SseClient> ConnectAsync(HttpClient http, string? lastEventId = null)
         {
-            var response = await http.GetAsync("/v1/notifications/stream", HttpCompletionOption.ResponseHeadersRead);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/notifications/stream");
+            if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             response.EnsureSuccessStatusCode();
             var client = new SseClient(response, await response.Content.ReadAsStreamAsync());
             // The server subscribes before it writes this comment: after it, nothing published is missed.
@@ -80,6 +82,44 @@ public sealed class NotificationStreamEndpointTests
             + Frame("rw-2", """{"notification_id":"rw-2","type":"reward.issued","customer_id":"C-2","occurred_at":"2026-11-20T10:15:00Z","data":{"reward":"voucher-20","rule":"balance-1000","points_balance":1003}}""");
         await sse.ReadUntilAsync(t => t.Length >= expected.Length);
         Assert.Equal("text/event-stream", sse.ContentType);
+        Assert.Equal(expected, sse.Text);
+    }
+
+    private static string Body(string id) =>
+        $$$"""{"notification_id":"{{{id}}}","type":"reward.issued","customer_id":"C-1","occurred_at":"2026-11-20T10:15:00Z","data":{"reward":"voucher-10","rule":"balance-1000","points_balance":1003}}""";
+
+    [Fact]
+    public async Task A_reconnecting_subscriber_gets_what_it_missed_after_its_Last_Event_ID_then_live_frames()
+    {
+        using var scratch = new Scratch();
+        await using var host = await NotificationHost.StartAsync(scratch.Dir, [], SystemClock.Instance);
+        await using (var first = await SseClient.ConnectAsync(host.Http))
+        {
+            await host.Sink.EnqueueAsync([Notifications.Reward("rw-1")]);
+            await first.ReadUntilAsync(t => t.EndsWith(Frame("rw-1", Body("rw-1")), StringComparison.Ordinal));
+        }
+
+        await host.Sink.EnqueueAsync([Notifications.Reward("rw-2"), Notifications.Reward("rw-3")]);
+        await using var second = await SseClient.ConnectAsync(host.Http, lastEventId: "rw-1");
+        await host.Sink.EnqueueAsync([Notifications.Reward("rw-4")]);
+
+        var expected = ": connected\n\n" + Frame("rw-2", Body("rw-2")) + Frame("rw-3", Body("rw-3")) + Frame("rw-4", Body("rw-4"));
+        await second.ReadUntilAsync(t => t.Length >= expected.Length);
+        Assert.Equal(expected, second.Text);
+    }
+
+    [Fact]
+    public async Task An_unknown_Last_Event_ID_gets_a_comment_and_the_live_stream()
+    {
+        using var scratch = new Scratch();
+        await using var host = await NotificationHost.StartAsync(scratch.Dir, [], SystemClock.Instance);
+        await host.Sink.EnqueueAsync([Notifications.Reward("rw-1")]);
+
+        await using var sse = await SseClient.ConnectAsync(host.Http, lastEventId: "never-seen");
+        await host.Sink.EnqueueAsync([Notifications.Reward("rw-2")]);
+
+        var expected = ": connected\n\n: unknown Last-Event-ID, live notifications only\n\n" + Frame("rw-2", Body("rw-2"));
+        await sse.ReadUntilAsync(t => t.Length >= expected.Length);
         Assert.Equal(expected, sse.Text);
     }
 

@@ -15,8 +15,8 @@ public sealed class NotificationStreamTests
 
         for (var i = 1; i <= 3; i++)
         {
-            stream.Publish(Encoding.UTF8.GetBytes($"frame {i}"));
-            while (fast.Frames.TryRead(out var f)) fastFrames.Add(Encoding.UTF8.GetString(f));
+            stream.Publish(new StreamFrame(i, Encoding.UTF8.GetBytes($"frame {i}")));
+            while (fast.Frames.TryRead(out var f)) fastFrames.Add(Encoding.UTF8.GetString(f.Bytes));
         }
 
         Assert.Equal(["frame 1", "frame 2", "frame 3"], fastFrames);
@@ -24,7 +24,7 @@ public sealed class NotificationStreamTests
         Assert.Equal(1, stream.SubscriberCount);
         // The slow subscriber keeps what was buffered, then its stream ends.
         var slowFrames = new List<string>();
-        await foreach (var f in slow.Frames.ReadAllAsync()) slowFrames.Add(Encoding.UTF8.GetString(f));
+        await foreach (var f in slow.Frames.ReadAllAsync()) slowFrames.Add(Encoding.UTF8.GetString(f.Bytes));
         Assert.Equal(["frame 1", "frame 2"], slowFrames);
     }
 
@@ -35,7 +35,7 @@ public sealed class NotificationStreamTests
         var subscription = stream.Subscribe();
 
         subscription.Dispose();
-        stream.Publish([1]);
+        stream.Publish(new StreamFrame(1, [1]));
 
         Assert.Equal(0, stream.SubscriberCount);
         Assert.Equal(0, stream.Dropped);
