@@ -6,7 +6,6 @@ using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Scoring;
 using LoyaltyActors.Domain.Wire;
 using LoyaltyActors.Ingress;
-using LoyaltyActors.Notifications;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Configuration;
@@ -143,15 +142,15 @@ public sealed class LoyaltyConfig
     }
 
     /// <summary>The notification settings, with every webhook URL and secret checked; errors name the key.</summary>
-    public NotificationOptions ToNotificationOptions(string dataDir)
+    public LoyaltyActors.Notifications.NotificationOptions ToNotificationOptions(string dataDir)
     {
         const string section = "Loyalty:Notifications";
-        var webhooks = new List<WebhookEndpoint>();
+        var webhooks = new List<LoyaltyActors.Notifications.WebhookEndpoint>();
         for (var i = 0; i < Notifications.Webhooks.Count; i++)
         {
             try
             {
-                webhooks.Add(WebhookEndpoint.Parse(Notifications.Webhooks[i].Url, Notifications.Webhooks[i].Secret, $"{section}:Webhooks:{i}"));
+                webhooks.Add(LoyaltyActors.Notifications.WebhookEndpoint.Parse(Notifications.Webhooks[i].Url, Notifications.Webhooks[i].Secret, $"{section}:Webhooks:{i}"));
             }
             catch (FormatException ex)
             {
@@ -165,7 +164,7 @@ public sealed class LoyaltyConfig
 
         try
         {
-            return new NotificationOptions(Path.Combine(dataDir, "notifications.db"), webhooks)
+            return new LoyaltyActors.Notifications.NotificationOptions(Path.Combine(dataDir, "notifications.db"), webhooks)
             {
                 InitialBackoff = Seconds(Notifications.InitialBackoffSeconds, "InitialBackoffSeconds"),
                 MaxBackoff = Seconds(Notifications.MaxBackoffSeconds, "MaxBackoffSeconds"),
