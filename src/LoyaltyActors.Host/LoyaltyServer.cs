@@ -3,6 +3,7 @@ using LoyaltyActors.Actors.Hosting;
 using LoyaltyActors.Host.Configuration;
 using LoyaltyActors.Ingress;
 using LoyaltyActors.Ingress.Http;
+using LoyaltyActors.Notifications;
 using LoyaltyActors.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,6 +29,7 @@ public static class LoyaltyServer
         var config = ConfigLoader.Bind(configuration);
         var actorOptions = config.ToActorsOptions(serve.DataDir, clock);
         var ingress = config.ToIngressOptions();
+        var notifications = config.ToNotificationOptions(serve.DataDir);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -53,9 +55,11 @@ public static class LoyaltyServer
             .WithLoyaltyActors(actorOptions with { Aggregators = config.Aggregators.Enabled }, sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
+        builder.Services.AddLoyaltyNotifications(notifications);
 
         var app = builder.Build();
         app.MapLoyaltyEndpoints();
+        app.MapNotificationEndpoints();
         return app;
     }
 }

@@ -18,6 +18,7 @@ root.Subcommands.Add(RebuildCommand.Create(clock));
 root.Subcommands.Add(SegmentsCommand.Create(clock));
 root.Subcommands.Add(RulesCommand.Create(clock));
 root.Subcommands.Add(LoyaltyActors.Host.Bench.BenchCommand.Create());
+root.Subcommands.Add(NotificationsCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

@@ -25,6 +25,26 @@ public sealed class LoyaltyConfig
     public IngressConfig Ingress { get; set; } = new();
     public SegmentsConfig Segments { get; set; } = new();
     public AggregatorsConfig Aggregators { get; set; } = new();
+    public NotificationsConfig Notifications { get; set; } = new();
+
+    public sealed class NotificationsConfig
+    {
+        /// <summary>Webhook receivers: <c>{ "Url", "Secret" }</c>, secret <c>whsec_&lt;base64&gt;</c>.</summary>
+        public List<WebhookConfig> Webhooks { get; set; } = [];
+        public double InitialBackoffSeconds { get; set; } = 30;
+        public double MaxBackoffSeconds { get; set; } = 3600;
+        public int MaxAttempts { get; set; } = 8;
+        public double TimeoutSeconds { get; set; } = 10;
+        public int MaxConcurrentDeliveries { get; set; } = 16;
+        public int StreamBufferSize { get; set; } = 1024;
+        public double StreamHeartbeatSeconds { get; set; } = 15;
+    }
+
+    public sealed class WebhookConfig
+    {
+        public string? Url { get; set; }
+        public string? Secret { get; set; }
+    }
 
     public sealed class AggregatorsConfig
     {
@@ -206,6 +226,46 @@ public sealed class LoyaltyConfig
             Segments = new SegmentSettings(Segments.K, Segments.Seed, Segments.MinCustomersToSeed, Segments.SweepEveryEvents),
             Recommender = new RecommenderSettings(Recommender.MaxPairsPerOrder, Recommender.SimilarMinPairCount),
         };
+    }
+
+    /// <summary>The notification settings, with every webhook URL and secret checked; errors name the key.</summary>
+    public LoyaltyActors.Notifications.NotificationOptions ToNotificationOptions(string dataDir)
+    {
+        const string section = "Loyalty:Notifications";
+        var webhooks = new List<LoyaltyActors.Notifications.WebhookEndpoint>();
+        for (var i = 0; i < Notifications.Webhooks.Count; i++)
+        {
+            try
+            {
+                webhooks.Add(LoyaltyActors.Notifications.WebhookEndpoint.Parse(Notifications.Webhooks[i].Url, Notifications.Webhooks[i].Secret, $"{section}:Webhooks:{i}"));
+            }
+            catch (FormatException ex)
+            {
+                throw new ConfigurationException(ex.Message);
+            }
+        }
+
+        static TimeSpan Seconds(double value, string key) => double.IsFinite(value) && value > 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2
+            ? TimeSpan.FromSeconds(value)
+            : throw new ConfigurationException($"{section}:{key} must be a positive number of seconds, not {value}");
+
+        try
+        {
+            return new LoyaltyActors.Notifications.NotificationOptions(Path.Combine(dataDir, "notifications.db"), webhooks)
+            {
+                InitialBackoff = Seconds(Notifications.InitialBackoffSeconds, "InitialBackoffSeconds"),
+                MaxBackoff = Seconds(Notifications.MaxBackoffSeconds, "MaxBackoffSeconds"),
+                MaxAttempts = Notifications.MaxAttempts,
+                Timeout = Seconds(Notifications.TimeoutSeconds, "TimeoutSeconds"),
+                MaxConcurrentDeliveries = Notifications.MaxConcurrentDeliveries,
+                StreamBufferSize = Notifications.StreamBufferSize,
+                StreamHeartbeat = Seconds(Notifications.StreamHeartbeatSeconds, "StreamHeartbeatSeconds"),
+            }.Validated();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException(ex.Message);
+        }
     }
 
     public IngressOptions ToIngressOptions() => new(

@@ -1,0 +1,133 @@
+using System.Text;
+using NodaTime;
+using Xunit;
+
+namespace LoyaltyActors.Notifications.Tests;
+
+public sealed class NotificationOutboxTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 11, 20, 12, 0);
+    private static readonly string[] Endpoints = ["http://127.0.0.1:1/a", "http://127.0.0.1:1/b"];
+    private static readonly HashSet<string> None = [];
+
+    [Fact]
+    public void Each_notification_gets_one_pending_delivery_per_endpoint_due_now()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+
+        var added = outbox.Add([Notifications.Reward("rw-1"), Notifications.Reward("rw-2")], Endpoints, T0);
+
+        Assert.Equal(["rw-1", "rw-2"], added.Select(a => a.NotificationId));
+        var all = outbox.List();
+        Assert.Equal(4, all.Count);
+        Assert.All(all, d => Assert.Equal((DeliveryStatus.Pending, 0, T0), (d.Status, d.Attempts, d.NextAttemptAt)));
+        Assert.Equal(4, outbox.Due(T0, 10, Endpoints, None).Count);
+        Assert.Empty(outbox.Due(T0 - Duration.FromMilliseconds(1), 10, Endpoints, None));
+    }
+
+    [Fact]
+    public void A_known_notification_id_changes_nothing_whether_delivered_or_not()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        outbox.Add([Notifications.Reward("rw-1")], Endpoints, T0);
+        var a = outbox.Due(T0, 10, Endpoints, None).Single(d => d.Endpoint == Endpoints[0]);
+        outbox.RecordDelivered(a.DeliveryId, T0);
+
+        var again = outbox.Add([Notifications.Reward("rw-1", reward: "something-else"), Notifications.Reward("rw-2"), Notifications.Reward("rw-2")], Endpoints, T0 + Duration.FromHours(1));
+
+        Assert.Equal(["rw-2"], again.Select(n => n.NotificationId));
+        var rw1 = outbox.List().Where(d => d.NotificationId == "rw-1").ToList();
+        Assert.Equal([DeliveryStatus.Delivered, DeliveryStatus.Pending], rw1.Select(d => d.Status));
+        Assert.Contains("voucher-10", Encoding.UTF8.GetString(outbox.Due(T0, 10, Endpoints, None).First(d => d.NotificationId == "rw-1").Body));
+        Assert.Equal(4, outbox.List().Count);
+    }
+
+    [Fact]
+    public void Pending_deliveries_and_their_schedule_survive_reopening_the_file()
+    {
+        using var scratch = new Scratch();
+        byte[] body;
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath))
+        {
+            outbox.Add([Notifications.Reward("rw-1")], [Endpoints[0]], T0);
+            var due = outbox.Due(T0, 10, Endpoints, None).Single();
+            body = due.Body;
+            outbox.RecordFailure(due.DeliveryId, T0, "HTTP 500", T0 + Duration.FromSeconds(30));
+        }
+
+        using (var reopened = new NotificationOutbox(scratch.OutboxPath))
+        {
+            var d = reopened.List().Single();
+            Assert.Equal((DeliveryStatus.Pending, 1, T0 + Duration.FromSeconds(30), "HTTP 500"), (d.Status, d.Attempts, d.NextAttemptAt, d.LastError));
+            Assert.Empty(reopened.Due(T0 + Duration.FromSeconds(29), 10, Endpoints, None));
+            var due = Assert.Single(reopened.Due(T0 + Duration.FromSeconds(30), 10, Endpoints, None));
+            Assert.Equal(body, due.Body);
+            Assert.Equal(T0 + Duration.FromSeconds(30), reopened.NextDue(Endpoints, None));
+            Assert.Null(reopened.NextDue(Endpoints, new HashSet<string> { due.DeliveryId }));
+        }
+    }
+
+    [Fact]
+    public void Redrive_moves_only_dead_and_disabled_deliveries_back_to_pending_with_attempts_reset()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        outbox.Add([Notifications.Reward("delivered"), Notifications.Reward("dead"), Notifications.Reward("pending")], [Endpoints[0]], T0);
+        var due = outbox.Due(T0, 10, Endpoints, None).ToDictionary(d => d.NotificationId);
+        outbox.RecordDelivered(due["delivered"].DeliveryId, T0);
+        outbox.RecordFailure(due["dead"].DeliveryId, T0, "HTTP 500", null);
+        outbox.RecordFailure(due["pending"].DeliveryId, T0, "HTTP 503", T0 + Duration.FromMinutes(5));
+        outbox.Add([Notifications.Reward("gone")], [Endpoints[1]], T0);
+        var gone = outbox.Due(T0, 10, [Endpoints[1]], None).Single();
+        outbox.DisableEndpoint(Endpoints[1], gone.DeliveryId, T0, "410 Gone");
+        outbox.Add([Notifications.Reward("after-gone")], [Endpoints[1]], T0);
+
+        Assert.Equal(["after-gone", "gone"], outbox.List(DeliveryStatus.Disabled).Select(d => d.NotificationId)); // same enqueue instant: by id
+        Assert.Equal([Endpoints[1]], outbox.DisabledEndpoints());
+
+        var redriven = outbox.Redrive(T0 + Duration.FromHours(1));
+
+        Assert.Equal(3, redriven);
+        var byId = outbox.List().ToDictionary(d => d.NotificationId);
+        Assert.Equal(DeliveryStatus.Delivered, byId["delivered"].Status);
+        Assert.Equal((DeliveryStatus.Pending, 1, T0 + Duration.FromMinutes(5)), (byId["pending"].Status, byId["pending"].Attempts, byId["pending"].NextAttemptAt));
+        foreach (var id in new[] { "dead", "gone", "after-gone" })
+            Assert.Equal((DeliveryStatus.Pending, 0, T0 + Duration.FromHours(1)), (byId[id].Status, byId[id].Attempts, byId[id].NextAttemptAt));
+        Assert.Empty(outbox.DisabledEndpoints());
+        Assert.Equal(0, outbox.Redrive(T0));
+    }
+
+    [Fact]
+    public void Redrive_of_one_id_leaves_the_other_dead_deliveries_dead()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        outbox.Add([Notifications.Reward("x"), Notifications.Reward("y")], [Endpoints[0]], T0);
+        foreach (var d in outbox.Due(T0, 10, Endpoints, None)) outbox.RecordFailure(d.DeliveryId, T0, "HTTP 500", null);
+
+        Assert.Equal(1, outbox.Redrive(T0, "y"));
+
+        Assert.Equal(DeliveryStatus.Dead, outbox.List().Single(d => d.NotificationId == "x").Status);
+        Assert.Equal(DeliveryStatus.Pending, outbox.List().Single(d => d.NotificationId == "y").Status);
+    }
+
+    [Fact]
+    public void Notifications_are_numbered_in_stored_order_across_reopening_and_after_an_id_returns_the_later_ones()
+    {
+        using var scratch = new Scratch();
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath))
+        {
+            Assert.Equal([1L, 2L], outbox.Add([Notifications.Reward("b"), Notifications.Reward("a")], [], T0).Select(n => n.Sequence));
+            Assert.Empty(outbox.Add([Notifications.Reward("a")], [], T0));
+        }
+
+        using var reopened = new NotificationOutbox(scratch.OutboxPath);
+        Assert.Equal([3L], reopened.Add([Notifications.Reward("c")], [], T0).Select(n => n.Sequence));
+        Assert.Equal(["a", "c"], reopened.After("b", 10)!.Select(n => n.NotificationId));
+        Assert.Equal(["a"], reopened.After("b", 1)!.Select(n => n.NotificationId));
+        Assert.Empty(reopened.After("c", 10)!);
+        Assert.Null(reopened.After("zzz", 10));
+    }
+}
