@@ -52,7 +52,11 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
-            .WithLoyaltyActors(actorOptions with { Aggregators = config.Aggregators.Enabled }, sp.GetRequiredService<ModelStore>()));
+            .WithLoyaltyActors(actorOptions with
+            {
+                Aggregators = config.Aggregators.Enabled,
+                Rewards = new RewardNotifications(sp.GetRequiredService<LoyaltyActors.Notifications.INotificationSink>()),
+            }, sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
         builder.Services.AddLoyaltyNotifications(notifications);

@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Xunit;
 using Xunit.Abstractions;
@@ -67,5 +72,87 @@ public sealed class LoyaltyProgramHostTests(ITestOutputHelper output)
         Assert.Equal("silver", profile.GetProperty("tier").GetString());
         // 1,000 points in the base tier, then 100 of spend at x1.25; issuing the voucher spent nothing
         Assert.Equal(1000 + 125, profile.GetProperty("points_balance").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_reward_reaches_the_stream_and_the_webhook_once_though_its_history_is_replayed_again_across_a_restart()
+    {
+        // a receiver that fails the first attempt, then accepts
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var received = new ConcurrentQueue<(string Id, string Body, int Answer)>();
+        var accepted = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var receiving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext context;
+                try { context = await listener.GetContextAsync(); }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
+                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                var answer = received.IsEmpty ? 500 : 200;
+                received.Enqueue((context.Request.Headers["webhook-id"]!, body, answer));
+                context.Response.StatusCode = answer;
+                context.Response.Close();
+                if (answer == 200) accepted.TrySetResult(body);
+            }
+        });
+
+        await using var host = await LoyaltyHostProcess.StartAsync(output, new Dictionary<string, string>
+        {
+            ["Loyalty__Notifications__Webhooks__0__Url"] = $"http://127.0.0.1:{port}/hook",
+            ["Loyalty__Notifications__Webhooks__0__Secret"] = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Loyalty__Notifications__InitialBackoffSeconds"] = "1",
+            ["Loyalty__Notifications__MaxBackoffSeconds"] = "2",
+        });
+        using var stream = await host.Http.GetAsync("/v1/notifications/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var frames = new StreamReader(await stream.Content.ReadAsStreamAsync(), Encoding.UTF8);
+
+        using var scratch = new CliScratch();
+        var input = scratch.Path("history.ndjson");
+        var day = DateTimeOffset.UtcNow.AddDays(-2);
+        await File.WriteAllLinesAsync(input,
+        [
+            Purchase("nt-1", "notified", Iso(day), "o-1", new SentLine("TV", "electronics", 1, 999m)).ToJsonString(),
+            Purchase("nt-2", "notified", Iso(day.AddHours(1)), "o-2", new SentLine("HDMI", "electronics", 1, 1m)).ToJsonString(),
+        ]);
+        Assert.Equal(0, (await LoyaltyHostProcess.RunCliAsync(null, "replay", input, "--to", host.BaseAddress.ToString())).ExitCode);
+
+        // the live stream carries it at once
+        string? data = null;
+        while (data is null && await frames.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } line)
+            if (line.StartsWith("data:", StringComparison.Ordinal)) data = line[5..];
+        using (var frame = JsonDocument.Parse(data!))
+        {
+            Assert.Equal(("reward.issued", "notified"), (frame.RootElement.GetProperty("type").GetString(), frame.RootElement.GetProperty("customer_id").GetString()));
+            Assert.Equal("voucher-10", frame.RootElement.GetProperty("data").GetProperty("reward").GetString());
+        }
+
+        // the webhook gets it after a failed first attempt, whatever happens to the history and the host meanwhile
+        await host.RestartAsync();
+        Assert.Equal(0, (await LoyaltyHostProcess.RunCliAsync(null, "replay", input, "--to", host.BaseAddress.ToString())).ExitCode);
+        var body = await accepted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("\"notified\"", body, StringComparison.Ordinal);
+        await host.RestartAsync();
+        Assert.Equal(0, (await LoyaltyHostProcess.RunCliAsync(null, "replay", input, "--to", host.BaseAddress.ToString())).ExitCode);
+
+        var outbox = JsonDocument.Parse(await host.Http.GetStringAsync("/v1/notifications?status=delivered")).RootElement.EnumerateArray()
+            .Where(n => n.GetProperty("customer_id").GetString() == "notified").ToList();
+        var delivered = Assert.Single(outbox);
+        var attempts = received.ToArray();
+        Assert.All(attempts, a => Assert.Equal(delivered.GetProperty("notification_id").GetString(), a.Id));
+        Assert.Equal(1, attempts.Count(a => a.Answer == 200));
+        Assert.Single((await host.GetProfileAsync("notified")).GetProperty("rewards").EnumerateArray());
+        listener.Stop();
+        await receiving;
     }
 }
