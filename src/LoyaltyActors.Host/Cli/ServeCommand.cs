@@ -1,5 +1,7 @@
 using System.CommandLine;
 using LoyaltyActors.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Cli;
@@ -49,7 +51,13 @@ public static class ServeCommand
         var configuration = ConfigLoader.Load(options.ConfigFile);
         await using var app = LoyaltyServer.Build(options, configuration, clock);
         await app.StartAsync(cancellationToken);
-        foreach (var url in app.Urls) Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LoyaltyActors.Host.Serve");
+        foreach (var url in app.Urls)
+        {
+            Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
+            log.LogInformation("Listening on {Address} (HTTP), data dir {DataDir}", url, Path.GetFullPath(options.DataDir));
+        }
+
         Console.Out.Flush();
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
