@@ -34,7 +34,8 @@ public static class ServeCommand
     public static Command Create(IClock clock)
     {
         var command = new Command("serve", """
-            Runs the engine: HTTP API on --http, journal and models in --data-dir.
+            Runs the engine: HTTP API on --http, journal and models in --data-dir. The same address serves the
+            dashboard (/), Prometheus metrics (/metrics) and the OpenAPI document (/openapi/v1.json).
             Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080
             """)
         {
