@@ -80,7 +80,7 @@
       setState(svg, "empty");
       return;
     }
-    const W = 720, H = 300, L = 70, R = 20, T = 16, B = 44;
+    const W = 720, H = 300, L = 70, R = 20, T = 30, B = 44;
     const maxRecency = niceMax(Math.max(...segments.map(s => s.centroid.recency || 0)));
     const maxMonetary = niceMax(Math.max(...segments.map(s => s.centroid.monetary || 0)));
     const maxSize = Math.max(1, ...segments.map(s => s.size));
