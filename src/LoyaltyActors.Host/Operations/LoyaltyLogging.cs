@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
@@ -8,8 +9,8 @@ namespace LoyaltyActors.Host.Operations;
 
 /// <summary>
 /// The server's logs: Serilog to the console, one line per event of note. Our own code logs at Information
-/// (start and addresses, projection saves, journal failures, webhook outcomes), everything else only from
-/// Warning. Messages never carry secrets or personal data (no customer ids, no API keys, no bodies).
+/// (start and addresses, projection saves, journal failures, webhook outcomes); ASP.NET Core and Akka's
+/// internals only from Warning. Messages never carry secrets or personal data (no customer ids, no API keys, no bodies).
 /// <c>Loyalty:Logging:Format</c> = <c>text</c> (default, one readable line) or <c>json</c> (compact JSON,
 /// one object per line, for log shippers).
 /// </summary>
@@ -24,12 +25,36 @@ public static class LoyaltyLogging
             throw new Configuration.ConfigurationException($"Loyalty:Logging:Format must be text or json, not '{format}'");
         return (_, log) =>
         {
-            log.MinimumLevel.Warning()
-                .MinimumLevel.Override("LoyaltyActors", LogEventLevel.Information)
-                .Enrich.FromLogContext();
+            log.MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("System", LogEventLevel.Warning)
+                .Filter.ByExcluding(IsAkkaChatter)
+                .Enrich.FromLogContext()
+                .Enrich.With(new AkkaSourceEnricher());
             if (format == "json") log.WriteTo.Console(new CompactJsonFormatter());
             else log.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
         };
+    }
+
+    /// <summary>
+    /// Akka's events all arrive under one category (<c>Akka.Actor.ActorSystem</c>) with the actor in <c>LogSource</c>;
+    /// below Warning only those of our own actors (under <c>akka://loyalty/user/</c>, e.g. projection saves) are kept.
+    /// </summary>
+    private static bool IsAkkaChatter(LogEvent e) =>
+        e.Level < LogEventLevel.Warning
+        && e.Properties.TryGetValue(AkkaLogSource, out var source)
+        && !(source is ScalarValue { Value: string s } && s.StartsWith("akka://" + LoyaltyActors.Actors.Hosting.LoyaltyActorsHosting.SystemName + "/user/", StringComparison.Ordinal));
+
+    private const string AkkaLogSource = "LogSource";
+
+    /// <summary>Names an Akka event by the actor that logged it rather than by Akka's one category.</summary>
+    private sealed class AkkaSourceEnricher : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            if (logEvent.Properties.TryGetValue(AkkaLogSource, out var source))
+                logEvent.AddOrUpdateProperty(new LogEventProperty("SourceContext", source));
+        }
     }
 
     /// <summary>Akka's own log events go through the same pipeline (Microsoft.Extensions.Logging → Serilog).</summary>
