@@ -49,6 +49,39 @@ public sealed class OperationsEndpointsTests(ServingHost serving, ITestOutputHel
         Assert.True(after.Value("loyalty_customer_actors_alive") >= 2);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    [InlineData("ten")]
+    public async Task Loyalty_histogram_refuses_a_bad_bin_count_naming_the_parameter(string bins)
+    {
+        using var response = await serving.Host.Http.GetAsync($"v1/stats/loyalty?bins={bins}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("bins", JsonNode.Parse(body)!["field"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Dashboard_page_and_its_assets_are_served_from_the_host_itself()
+    {
+        var page = await serving.Host.Http.GetStringAsync("");
+        foreach (var testId in new[] { "segments-chart", "loyalty-histogram", "tier-distribution", "rules-table", "notifications-feed" })
+            Assert.Contains($"data-testid=\"{testId}\"", page);
+        // Every script and stylesheet the page loads is local (no CDN) and answers 200.
+        var assets = Regex.Matches(page, "(?:src|href)=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(assets);
+        foreach (var asset in assets)
+        {
+            Assert.StartsWith("/", asset);
+            using var response = await serving.Host.Http.GetAsync(asset.TrimStart('/'));
+            Assert.True(response.IsSuccessStatusCode, $"GET {asset}: {(int)response.StatusCode}");
+        }
+
+        using var missing = await serving.Host.Http.GetAsync("dashboard/nope.js");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
     [Fact]
     public async Task OpenApi_document_describes_every_mapped_route_with_a_summary()
     {
