@@ -47,15 +47,28 @@ public static class LoyaltyLogging
 
     private const string AkkaLogSource = "LogSource";
 
-    /// <summary>Names an Akka event by the actor that logged it rather than by Akka's one category.</summary>
+    /// <summary>
+    /// Names an Akka event by the actor that logged it rather than by Akka's one category, with the customer id of a
+    /// customer actor's path masked (<c>akka://loyalty/user/customers/*</c>): actor names are customer ids.
+    /// </summary>
     private sealed class AkkaSourceEnricher : ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
+            foreach (var name in new[] { "ActorPath", AkkaLogSource })
+            {
+                if (logEvent.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: var raw } && raw is not null)
+                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(MaskCustomer(raw.ToString()!))));
+            }
+
             if (logEvent.Properties.TryGetValue(AkkaLogSource, out var source))
                 logEvent.AddOrUpdateProperty(new LogEventProperty("SourceContext", source));
         }
     }
+
+    /// <summary><c>akka://loyalty/user/customers/C-1001/x</c> → <c>akka://loyalty/user/customers/*/x</c>.</summary>
+    public static string MaskCustomer(string actorPath) =>
+        System.Text.RegularExpressions.Regex.Replace(actorPath, "(/user/customers/)[^/#]+", "$1*");
 
     /// <summary>Akka's own log events go through the same pipeline (Microsoft.Extensions.Logging → Serilog).</summary>
     public static void ConfigureAkka(LoggerConfigBuilder loggers)
