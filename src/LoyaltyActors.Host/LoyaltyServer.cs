@@ -1,6 +1,9 @@
 using Akka.Hosting;
 using LoyaltyActors.Actors.Hosting;
+using LoyaltyActors.Actors.Metrics;
 using LoyaltyActors.Host.Configuration;
+using LoyaltyActors.Host.Dashboard;
+using LoyaltyActors.Host.Operations;
 using LoyaltyActors.Ingress;
 using LoyaltyActors.Ingress.Http;
 using LoyaltyActors.Notifications;
@@ -9,8 +12,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using NodaTime;
+using Prometheus;
+using Serilog;
 
 namespace LoyaltyActors.Host;
 
@@ -42,16 +46,15 @@ public static class LoyaltyServer
         // (which names the limit) rather than by a reset connection.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ingress.MaxBodyBytes + 64L * 1024);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("LoyaltyActors", LogLevel.Information);
+        builder.Services.AddSerilog(LoyaltyLogging.Configure(configuration));
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiEveryEndpoint>());
 
         builder.Services.ConfigureHttpJsonOptions(o => LoyaltyJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(ingress);
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
-            .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
+            .ConfigureLoggers(LoyaltyLogging.ConfigureAkka)
             .WithLoyaltyActors(actorOptions with
             {
                 Aggregators = config.Aggregators.Enabled,
@@ -61,9 +64,20 @@ public static class LoyaltyServer
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
         builder.Services.AddLoyaltyNotifications(notifications);
 
+        LoyaltyMetrics.Register();
         var app = builder.Build();
         app.MapLoyaltyEndpoints();
         app.MapNotificationEndpoints();
+        app.MapStatsEndpoints();
+        app.MapDashboard();
+        app.MapMetrics()
+            .WithTags("Operations")
+            .WithSummary("Prometheus metrics")
+            .WithDescription("Text exposition format: journal write latency and batch sizes, customer actors alive and passivated, ingress and notification counters, process metrics.");
+        app.MapOpenApi()
+            .WithTags("Operations")
+            .WithSummary("This OpenAPI document")
+            .WithDescription("OpenAPI 3.1 description of every endpoint of the server, including this one.");
         return app;
     }
 }

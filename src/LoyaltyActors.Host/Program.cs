@@ -7,7 +7,8 @@ using LoyaltyActors.Host.Configuration;
 var clock = NodaTime.SystemClock.Instance;
 var root = new RootCommand("""
     LoyaltyActors: a real-time customer-loyalty engine.
-    With no subcommand, runs `serve` with its defaults.
+    With no subcommand, runs `serve` with its defaults; then open http://127.0.0.1:5080/ for the dashboard.
+    `loyalty COMMAND --help` explains each command with an example.
     Example: loyalty serve --data-dir ./data
     """);
 root.Subcommands.Add(ServeCommand.Create(clock));

@@ -56,3 +56,51 @@ public sealed class CliHelpTests
         }
     }
 }
+
+/// <summary>Every command explains itself with an example, found from the root help (new commands are checked too).</summary>
+public sealed class CliHelpExampleTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Root_and_every_subcommand_help_show_an_example_of_that_command()
+    {
+        var root = await LoyaltyHostProcess.RunCliAsync(null, "--help");
+        Assert.True(root.ExitCode == 0, root.ToString());
+        Assert.Contains(ExampleLines(root.Stdout), l => l.StartsWith("Example: loyalty ", StringComparison.Ordinal));
+
+        var commands = CommandNames(root.Stdout);
+        output.WriteLine("commands: " + string.Join(", ", commands));
+        // The contract's commands (bench arrives with the performance issue) must all be listed.
+        foreach (var required in new[] { "serve", "replay", "rfm-summary", "customer", "segments", "rules", "rebuild" })
+            Assert.Contains(required, commands);
+
+        foreach (var command in commands)
+        {
+            var help = await LoyaltyHostProcess.RunCliAsync(null, command, "--help");
+            Assert.True(help.ExitCode == 0, $"loyalty {command} --help: {help}");
+            Assert.Contains("Usage:", help.Stdout);
+            var examples = ExampleLines(help.Stdout);
+            Assert.True(examples.Any(l => l.StartsWith($"Example: loyalty {command}", StringComparison.Ordinal)),
+                $"loyalty {command} --help shows no line 'Example: loyalty {command} ...':\n{help.Stdout}");
+        }
+    }
+
+    private static List<string> ExampleLines(string help) =>
+        help.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("Example:", StringComparison.Ordinal)).ToList();
+
+    /// <summary>The names under "Commands:": lines indented by exactly two spaces (wrapped descriptions are indented further).</summary>
+    private static List<string> CommandNames(string help)
+    {
+        var lines = help.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var start = lines.FindIndex(l => l.Trim() == "Commands:");
+        Assert.True(start >= 0, "the root help has no Commands: section:\n" + help);
+        var names = new List<string>();
+        foreach (var line in lines.Skip(start + 1))
+        {
+            if (line.Trim().Length == 0) break;
+            if (line.Length > 2 && line.StartsWith("  ", StringComparison.Ordinal) && line[2] != ' ')
+                names.Add(line.Trim().Split(' ')[0]);
+        }
+
+        return names;
+    }
+}

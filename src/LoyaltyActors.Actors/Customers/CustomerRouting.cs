@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using LoyaltyActors.Actors.Metrics;
 
 namespace LoyaltyActors.Actors.Customers;
 
@@ -77,13 +78,19 @@ public sealed class LocalCustomerRegion : ReceiveActor
         child = Context.Watch(Context.ActorOf(_entityProps(id), Uri.EscapeDataString(id)));
         _byId[id] = child;
         _byRef[child] = id;
+        LoyaltyMetrics.CustomerActivations.Inc();
+        LoyaltyMetrics.CustomersAlive.Inc();
         return child;
     }
+
+    // The children stop with the region and their Terminated is never processed.
+    protected override void PostStop() => LoyaltyMetrics.CustomersAlive.Dec(_byId.Count);
 
     private void OnPassivate(Passivate passivate)
     {
         if (!_byRef.TryGetValue(Sender, out var id) || _passivating.ContainsKey(id)) return;
         _passivating[id] = [];
+        LoyaltyMetrics.CustomerPassivations.Inc();
         Sender.Tell(passivate.StopMessage);
     }
 
@@ -91,6 +98,7 @@ public sealed class LocalCustomerRegion : ReceiveActor
     {
         if (!_byRef.Remove(terminated.ActorRef, out var id)) return;
         _byId.Remove(id);
+        LoyaltyMetrics.CustomersAlive.Dec();
         if (!_passivating.Remove(id, out var buffer) || buffer.Count == 0) return;
         var next = ChildFor(id);
         foreach (var (message, sender) in buffer) next.Tell(message, sender);

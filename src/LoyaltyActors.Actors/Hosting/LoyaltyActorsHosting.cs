@@ -21,6 +21,8 @@ public sealed class RecommenderAggregator;
 
 /// <summary>Registry key of the loyalty program's services (persisted wake-up timers, notification hand-over).</summary>
 public sealed class ProgramServices;
+/// <summary>Registry key of the dashboard statistics aggregator (loyalty histogram, tiers).</summary>
+public sealed class StatsAggregator;
 
 /// <summary>Everything the actor side needs, bound from configuration by the host.</summary>
 public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSettings Journal, PersistenceTuning Tuning)
@@ -96,9 +98,11 @@ public static class LoyaltyActorsHosting
                 // One host, one journal stream for both: each event is read and deserialised once.
                 var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
                 var recommender = RecommenderProjection.Load(models, options.Recommender);
-                var aggregators = system.ActorOf(ProjectionActor.Props([segments, recommender], models, options.Projections), "aggregators");
+                var stats = StatsProjection.Load(models, options.Customers.Scoring.Loyalty);
+                var aggregators = system.ActorOf(ProjectionActor.Props([segments, recommender, stats], models, options.Projections), "aggregators");
                 registry.Register<SegmentsAggregator>(aggregators);
                 registry.Register<RecommenderAggregator>(aggregators);
+                registry.Register<StatsAggregator>(aggregators);
             });
     }
 }

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Sql.Journal;
+using LoyaltyActors.Actors.Metrics;
 
 namespace LoyaltyActors.Actors.Persistence;
 
@@ -122,6 +123,8 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         }
 
         _inFlight = true;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var log = Context.GetLogger();
         var merged = batch.Count == 1 ? batch[0].Writes : batch.SelectMany(p => p.Writes).ToList();
         Task<IImmutableList<Exception>> write;
         try
@@ -136,6 +139,8 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         var self = Self;
         write.ContinueWith(t =>
         {
+            LoyaltyMetrics.JournalWriteSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            LoyaltyMetrics.JournalBatchRows.Observe(rows);
             if (t.IsCompletedSuccessfully)
             {
                 // One result per AtomicWrite (null = written); hand each caller its own slice.
@@ -152,6 +157,9 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
             else
             {
                 var error = t.Exception?.GetBaseException() ?? new OperationCanceledException("journal write canceled");
+                LoyaltyMetrics.JournalWriteFailures.Inc();
+                // No persistence ids here: they are customer ids.
+                log.Error(error, "Journal write of {0} events from {1} callers failed; none of them was acknowledged", rows, batch.Count);
                 foreach (var p in batch) p.Done.TrySetException(error);
             }
 

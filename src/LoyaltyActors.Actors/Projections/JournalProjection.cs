@@ -168,6 +168,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
             try
             {
                 projection.Save(_store);
+                _log.Info("Saved projection {0} at offset {1} ({2} events consumed)", projection.Name, projection.Offset, projection.EventsConsumed);
             }
             catch (Exception ex)
             {

@@ -29,7 +29,7 @@ public static class RebuildCommand
         var command = new Command("rebuild", """
             Rebuilds every read model and aggregator from the journal, the single source of truth: each customer's
             snapshot (its journal folded from the first event, compared with the state it ran with, saved afresh),
-            then the segment and recommender models (folded from the first event, replacing models.db's).
+            then the segment, recommender and dashboard statistics models (folded from the first event, replacing models.db's).
             Run it after upgrading to a version whose fold or models changed. Shows progress; prints one line
             per part, e.g. `rebuilt N customers from E events in S s: M differed from their previous state`.
             Example: loyalty rebuild --data-dir ./data
@@ -70,6 +70,7 @@ public static class RebuildCommand
             var options = engine.Options;
             await RebuildAggregator(engine, SegmentsProjection.Empty(options.Segments), ct);
             await RebuildAggregator(engine, RecommenderProjection.Empty(options.Recommender), ct);
+            await RebuildAggregator(engine, StatsProjection.Empty(options.Customers.Scoring.Loyalty), ct);
             return 0;
         });
         return command;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using LoyaltyActors.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Cli;
@@ -32,7 +34,8 @@ public static class ServeCommand
     public static Command Create(IClock clock)
     {
         var command = new Command("serve", """
-            Runs the engine: HTTP API on --http, journal and models in --data-dir.
+            Runs the engine: HTTP API on --http, journal and models in --data-dir. The same address serves the
+            dashboard (/), Prometheus metrics (/metrics) and the OpenAPI document (/openapi/v1.json).
             Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080
             """)
         {
@@ -49,7 +52,13 @@ public static class ServeCommand
         var configuration = ConfigLoader.Load(options.ConfigFile);
         await using var app = LoyaltyServer.Build(options, configuration, clock);
         await app.StartAsync(cancellationToken);
-        foreach (var url in app.Urls) Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LoyaltyActors.Host.Serve");
+        foreach (var url in app.Urls)
+        {
+            Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
+            log.LogInformation("Listening on {Address} (HTTP), data dir {DataDir}", url, Path.GetFullPath(options.DataDir));
+        }
+
         Console.Out.Flush();
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
