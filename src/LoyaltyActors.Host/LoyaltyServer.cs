@@ -48,6 +48,8 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(ingress);
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
+        var clvHorizon = config.ClvHorizonPeriods();
+        builder.Services.AddSingleton(sp => new ClvProfiles(sp.GetRequiredService<ModelStore>(), clvHorizon));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
             .WithLoyaltyActors(actorOptions, config.Aggregators.Enabled ? sp.GetRequiredService<ModelStore>() : null));

@@ -17,6 +17,7 @@ root.Subcommands.Add(ReplayCommand.Create(clock));
 root.Subcommands.Add(RebuildCommand.Create(clock));
 root.Subcommands.Add(SegmentsCommand.Create(clock));
 root.Subcommands.Add(RulesCommand.Create(clock));
+root.Subcommands.Add(ClvFitCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

@@ -102,3 +102,6 @@ public sealed record ClvModelHistory(IReadOnlyList<StoredClvModel> Versions)
 
     public ClvModelHistory Add(StoredClvModel model) => new([.. Versions, model]);
 }
+
+/// <summary>The CLV model profiles are scored with and the horizon of their predictions, in model time units.</summary>
+public sealed record ClvScoring(ClvModel Model, double HorizonPeriods);

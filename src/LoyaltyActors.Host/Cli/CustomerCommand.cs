@@ -49,7 +49,9 @@ public static class CustomerCommand
                 return 1;
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(reply.Profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
+            var profile = await new ClvProfiles(engine.Models, engine.Config.ClvHorizonPeriods())
+                .AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct);
+            Console.WriteLine(JsonSerializer.Serialize(profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
             return 0;
         });
         return command;
