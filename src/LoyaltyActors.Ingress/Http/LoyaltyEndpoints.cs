@@ -26,6 +26,7 @@ public static class LoyaltyEndpoints
         app.MapPost("/v1/customers/{id}/redeem", Redeem);
         app.MapGet("/health", Health);
         app.MapModelEndpoints();
+        app.MapExplainEndpoints();
         return app;
     }
 
