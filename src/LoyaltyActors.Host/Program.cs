@@ -19,6 +19,7 @@ root.Subcommands.Add(SegmentsCommand.Create(clock));
 root.Subcommands.Add(RulesCommand.Create(clock));
 root.Subcommands.Add(ClvFitCommand.Create(clock));
 root.Subcommands.Add(FitLoyaltyCommand.Create(clock));
+root.Subcommands.Add(WhatIfCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.
