@@ -49,8 +49,10 @@ public static class CustomerCommand
                 return 1;
             }
 
-            var profile = await new ClvProfiles(engine.Models, engine.Config.ClvHorizonPeriods())
-                .AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct);
+            // CLV figures from the latest clv-fit, when a model store exists (a read must not create one).
+            var profile = File.Exists(Path.Combine(result.GetValue(dataDir)!, "models.db"))
+                ? await new ClvProfiles(engine.Models, engine.Config.ClvHorizonPeriods()).AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct)
+                : reply.Profile;
             Console.WriteLine(JsonSerializer.Serialize(profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
             return 0;
         });
