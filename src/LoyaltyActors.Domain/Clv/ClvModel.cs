@@ -50,13 +50,26 @@ public sealed record ClvModel(
             ? Estimate(s, horizonPeriods)
             : null;
 
-    /// <summary>The estimate for a customer with lifetimes summary <paramref name="s"/> (in this model's units).</summary>
-    public ClvEstimate Estimate(LifetimesSummary s, double horizonPeriods)
+    /// <summary>
+    /// The estimate for a customer with lifetimes summary <paramref name="s"/> (in this model's units); null when the
+    /// model cannot give a finite figure (e.g. a ≤ 1 or a horizon so long that the ₂F₁ series does not converge).
+    /// </summary>
+    public ClvEstimate? Estimate(LifetimesSummary s, double horizonPeriods)
     {
         var p = BgNbd.Parameters;
-        var purchases = Clv.BgNbd.ExpectedPurchases(p, horizonPeriods, s.Frequency, s.Recency, s.T);
-        var perPurchase = GammaGamma is { } g ? Clv.GammaGamma.ExpectedAverageValue(g.Parameters, s.Frequency, (double)s.MonetaryValue) : null;
-        return new ClvEstimate(Clv.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.T), purchases, purchases * perPurchase);
+        try
+        {
+            var purchases = Clv.BgNbd.ExpectedPurchases(p, horizonPeriods, s.Frequency, s.Recency, s.T);
+            var alive = Clv.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.T);
+            var perPurchase = GammaGamma is { } g ? Clv.GammaGamma.ExpectedAverageValue(g.Parameters, s.Frequency, (double)s.MonetaryValue) : null;
+            var value = purchases * perPurchase;
+            if (!double.IsFinite(purchases) || !double.IsFinite(alive)) return null;
+            return new ClvEstimate(alive, purchases, value is { } v && double.IsFinite(v) ? v : null);
+        }
+        catch (Exception ex) when (ex is ArithmeticException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The flat form kept in the model store (plain JSON types only).</summary>
