@@ -50,7 +50,8 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(actorOptions.Customers); // scoring settings and population for GET /v1/customers/{id}/explain
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
         var clvHorizon = config.ClvHorizonPeriods();
-        builder.Services.AddSingleton(sp => new ClvProfiles(sp.GetRequiredService<ModelStore>(), clvHorizon));
+        builder.Services.AddSingleton(sp => new ClvProfiles(
+            Path.Combine(serve.DataDir, "models.db"), sp.GetRequiredService<ModelStore>, clvHorizon));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(l => l.LogLevel = Akka.Event.LogLevel.WarningLevel)
             .WithLoyaltyActors(actorOptions, config.Aggregators.Enabled ? sp.GetRequiredService<ModelStore>() : null));

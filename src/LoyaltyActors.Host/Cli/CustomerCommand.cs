@@ -49,10 +49,9 @@ public static class CustomerCommand
                 return 1;
             }
 
-            // CLV figures from the latest clv-fit, when a model store exists (a read must not create one).
-            var profile = File.Exists(Path.Combine(result.GetValue(dataDir)!, "models.db"))
-                ? await new ClvProfiles(engine.Models, engine.Config.ClvHorizonPeriods()).AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct)
-                : reply.Profile;
+            // CLV figures from the latest clv-fit, if any (a read never creates models.db).
+            var profile = await new ClvProfiles(Path.Combine(result.GetValue(dataDir)!, "models.db"), () => engine.Models, engine.Config.ClvHorizonPeriods())
+                .AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct);
             Console.WriteLine(JsonSerializer.Serialize(profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
             return 0;
         });

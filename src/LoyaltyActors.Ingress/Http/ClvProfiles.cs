@@ -30,9 +30,10 @@ public static class ClvModels
 /// <summary>
 /// Adds the CLV figures (<c>p_alive</c>, <c>expected_purchases</c>, <c>expected_value</c>) to profiles with the
 /// latest fitted model, re-read only when a newer version was stored. <see cref="HorizonPeriods"/> is
-/// <c>Loyalty:Clv:HorizonPeriods</c>, in the model's time unit.
+/// <c>Loyalty:Clv:HorizonPeriods</c>, in the model's time unit. The model store at <paramref name="modelsPath"/> is
+/// opened (by <paramref name="openStore"/>) only once the file exists: reading a profile never creates it.
 /// </summary>
-public sealed class ClvProfiles(ModelStore store, double horizonPeriods)
+public sealed class ClvProfiles(string modelsPath, Func<ModelStore> openStore, double horizonPeriods)
 {
     private readonly object _gate = new();
     private long? _loadedVersion;
@@ -45,6 +46,8 @@ public sealed class ClvProfiles(ModelStore store, double horizonPeriods)
     {
         get
         {
+            if (!File.Exists(modelsPath)) return null;
+            var store = openStore();
             var version = store.OffsetOf(ClvModelHistory.StoreName);
             lock (_gate)
             {
