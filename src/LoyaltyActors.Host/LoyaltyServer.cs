@@ -52,7 +52,11 @@ public static class LoyaltyServer
         builder.Services.ConfigureHttpJsonOptions(o => LoyaltyJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(ingress);
+        builder.Services.AddSingleton(actorOptions.Customers); // scoring settings and population for GET /v1/customers/{id}/explain
         builder.Services.AddSingleton(_ => new ModelStore(Path.Combine(serve.DataDir, "models.db")));
+        var clvHorizon = config.ClvHorizonPeriods();
+        builder.Services.AddSingleton(sp => new ClvProfiles(
+            Path.Combine(serve.DataDir, "models.db"), sp.GetRequiredService<ModelStore>, clvHorizon));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(LoyaltyLogging.ConfigureAkka)
             .WithLoyaltyActors(actorOptions with

@@ -20,6 +20,9 @@ root.Subcommands.Add(SegmentsCommand.Create(clock));
 root.Subcommands.Add(RulesCommand.Create(clock));
 root.Subcommands.Add(LoyaltyActors.Host.Bench.BenchCommand.Create());
 root.Subcommands.Add(NotificationsCommand.Create(clock));
+root.Subcommands.Add(ClvFitCommand.Create(clock));
+root.Subcommands.Add(FitLoyaltyCommand.Create(clock));
+root.Subcommands.Add(WhatIfCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.

@@ -1,9 +1,15 @@
+using LoyaltyActors.Domain.Clv;
 using LoyaltyActors.Domain.Scoring;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
 
-/// <summary>A customer's features and scores as of <see cref="AsOf"/>. Money in the deployment currency.</summary>
+/// <summary>
+/// A customer's features and scores as of <see cref="AsOf"/>. Money in the deployment currency. The CLV figures
+/// (<see cref="PAlive"/>, <see cref="ExpectedPurchases"/>, <see cref="ExpectedValue"/> over the next
+/// <see cref="ClvHorizonDays"/> days, from model version <see cref="ClvModelVersion"/>) are null without a fitted model
+/// or before the customer's first purchase.
+/// </summary>
 public sealed record CustomerProfile(
     string CustomerId,
     Instant AsOf,
@@ -32,7 +38,12 @@ public sealed record CustomerProfile(
     long PointsReversed,
     long PointsRedeemed,
     string Tier,
-    string? Segment)
+    string? Segment,
+    double? PAlive = null,
+    double? ExpectedPurchases = null,
+    double? ExpectedValue = null,
+    double? ClvHorizonDays = null,
+    int? ClvModelVersion = null)
 {
     /// <summary>Σ points that expired.</summary>
     public long PointsExpired { get; init; }
@@ -86,12 +97,12 @@ public static class CustomerProfileBuilder
     /// <summary>Derives the profile of <paramref name="state"/> at instant <paramref name="now"/>.</summary>
     public static CustomerProfile Build(
         string customerId, CustomerState state, Instant now, ScoringSettings scoring, PopulationStats population,
-        string tier = "base", string? segment = null)
+        string tier = "base", string? segment = null, ClvScoring? clv = null)
     {
         double? recencyDays = state.LastPurchaseAt is { } last ? Math.Max(0, (now - last).TotalDays) : null;
         var (decayedFrequency, decayedSpend) = Decayed(state, now, scoring.DecayHalfLifeDays);
         var behavior = BehaviorScore(state, recencyDays, scoring.Behavior, population);
-        return new CustomerProfile(
+        var profile = new CustomerProfile(
             customerId, now, state.EventCount, state.Orders, state.FirstPurchaseAt, state.LastPurchaseAt, recencyDays,
             state.NetSpend, state.Orders == 0 ? 0m : state.NetSpend / state.Orders, state.GrossSpend, state.ReturnedAmount,
             state.Categories.Count, state.Returns, state.Views, state.DwellSeconds, state.Reviews,
@@ -100,7 +111,24 @@ public static class CustomerProfileBuilder
             Sigmoid.Of(scoring.PreferenceSteepness * (behavior - population.BehaviorMean)),
             Loyalty(state, scoring.Loyalty),
             state.PointsBalance, state.PointsEarned, state.PointsReversed, state.PointsRedeemed, tier, segment);
+        return clv is null
+            ? profile
+            : WithClv(profile, clv.Model, clv.Model.Estimate(state.PurchaseDays, now, clv.HorizonPeriods), clv.HorizonPeriods);
     }
+
+    /// <summary>
+    /// <paramref name="profile"/> carrying <paramref name="estimate"/> of <paramref name="model"/> over
+    /// <paramref name="horizonPeriods"/> model time units (null estimate: the customer had no purchase by then).
+    /// </summary>
+    public static CustomerProfile WithClv(CustomerProfile profile, ClvModel model, ClvEstimate? estimate, double horizonPeriods) =>
+        profile with
+        {
+            PAlive = estimate?.PAlive,
+            ExpectedPurchases = estimate?.ExpectedPurchases,
+            ExpectedValue = estimate?.ExpectedValue,
+            ClvHorizonDays = horizonPeriods * model.UnitDays,
+            ClvModelVersion = model.Version,
+        };
 
     /// <summary><c>L = σ(a·L1 + b·L2 + c·L3 + bias)</c>, see <see cref="LoyaltyWeights"/>.</summary>
     public static double Loyalty(CustomerState state, LoyaltyWeights w) =>

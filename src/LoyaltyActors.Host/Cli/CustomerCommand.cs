@@ -49,7 +49,10 @@ public static class CustomerCommand
                 return 1;
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(reply.Profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
+            // CLV figures from the latest clv-fit, if any (a read never creates models.db).
+            var profile = await new ClvProfiles(Path.Combine(result.GetValue(dataDir)!, "models.db"), () => engine.Models, engine.Config.ClvHorizonPeriods())
+                .AddToAsync(reply.Profile, engine.Customers, TimeSpan.FromSeconds(60), ct);
+            Console.WriteLine(JsonSerializer.Serialize(profile, new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));
             return 0;
         });
         return command;

@@ -45,6 +45,19 @@ public sealed class LoyaltyConfig
         public string? Url { get; set; }
         public string? Secret { get; set; }
     }
+    public ClvConfig Clv { get; set; } = new();
+
+    public sealed class ClvConfig
+    {
+        /// <summary>Horizon of profiles' expected_purchases / expected_value, in the fitted model's time unit (freq × freq_multiplier days).</summary>
+        public double HorizonPeriods { get; set; } = 52;
+    }
+
+    /// <summary><c>Loyalty:Clv:HorizonPeriods</c>, checked.</summary>
+    public double ClvHorizonPeriods() =>
+        double.IsFinite(Clv.HorizonPeriods) && Clv.HorizonPeriods > 0
+            ? Clv.HorizonPeriods
+            : throw new ConfigurationException("Loyalty:Clv:HorizonPeriods must be a positive number of model time units");
 
     public sealed class AggregatorsConfig
     {

@@ -26,6 +26,7 @@ public static class LoyaltyEndpoints
         app.MapPost("/v1/customers/{id}/redeem", Redeem);
         app.MapGet("/health", Health);
         app.MapModelEndpoints();
+        app.MapExplainEndpoints();
         return app;
     }
 
@@ -81,7 +82,7 @@ public static class LoyaltyEndpoints
     }
 
     private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers,
-        ActorRegistry registry, IngressOptions options)
+        ActorRegistry registry, IngressOptions options, HttpContext http)
     {
         Instant? asOf = null;
         if (as_of is not null)
@@ -100,6 +101,9 @@ public static class LoyaltyEndpoints
             var segment = await AskOrNull<CustomerSegmentResult>(segments, new GetCustomerSegment(id), TimeSpan.FromSeconds(2));
             profile = profile with { Segment = segment?.Segment };
         }
+
+        if (http.RequestServices.GetService(typeof(ClvProfiles)) is ClvProfiles clv)
+            profile = await clv.AddToAsync(profile, customers.ActorRef, options.WriteTimeout, http.RequestAborted);
 
         return Results.Json(profile, LoyaltyJson.Options);
     }
