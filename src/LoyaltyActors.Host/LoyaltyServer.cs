@@ -59,7 +59,7 @@ public static class LoyaltyServer
             Path.Combine(serve.DataDir, "models.db"), sp.GetRequiredService<ModelStore>, clvHorizon));
         builder.Services.AddAkka(LoyaltyActorsHosting.SystemName, (akka, sp) => akka
             .ConfigureLoggers(LoyaltyLogging.ConfigureAkka)
-            .WithLoyaltyActors(actorOptions with
+            .WithLoyaltyActors(actorOptions.WithFittedClv(serve.DataDir, sp.GetRequiredService<ModelStore>) with
             {
                 Aggregators = config.Aggregators.Enabled,
                 Rewards = new RewardNotifications(sp.GetRequiredService<LoyaltyActors.Notifications.INotificationSink>()),

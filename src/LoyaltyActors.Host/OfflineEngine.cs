@@ -67,7 +67,10 @@ public sealed class OfflineEngine : IAsyncDisposable
         {
             var configuration = ConfigLoader.Load(configFile);
             var config = ConfigLoader.Bind(configuration);
-            var actorOptions = config.ToActorsOptions(dataDir, clock);
+            ModelStore? clvStore = null;
+            var actorOptions = config.ToActorsOptions(dataDir, clock)
+                .WithFittedClv(dataDir, () => clvStore = new ModelStore(Path.Combine(dataDir, "models.db")));
+            clvStore?.Dispose();
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
                 Args = [],

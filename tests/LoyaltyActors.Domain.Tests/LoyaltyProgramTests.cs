@@ -193,3 +193,72 @@ public sealed class LoyaltyProgramTests
         Assert.Contains("Loyalty:Tiers:Levels:1:MinSpend", bad.Problem(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The win-back rule on BG/NBD P(alive), with the published CDNOW parameters as the fitted model.</summary>
+public sealed class WinBackTests
+{
+    private static readonly LoyaltyActors.Domain.Clv.ClvModel Cdnow = new(3,
+        new LoyaltyActors.Domain.Clv.BgNbdFit(new LoyaltyActors.Domain.Clv.BgNbdParameters(0.2426, 4.414, 0.793, 2.426), -9582.4, 2357, true), null,
+        new LocalDate(1997, 9, 30), SummaryFrequency.Day, 7, Instant.FromUtc(2026, 1, 1, 0, 0));
+
+    private static LoyaltyProgram Program(LoyaltyActors.Domain.Clv.ClvModel? model) =>
+        LoyaltyProgram.PointsOnly(PointsPolicy.Default) with
+        {
+            Rewards = [new RewardRule("win-back", RewardTrigger.WinBack, "we-miss-you", 0.3m)],
+            Clv = model,
+        };
+
+    /// <summary>Oracle: P(alive) from the paper's formula on a summary recounted here from the purchase days.</summary>
+    private static double PAlive(IReadOnlyList<LocalDate> purchases, LocalDate asOf)
+    {
+        var days = purchases.Where(d => d <= asOf).Distinct().Order().ToList();
+        var x = days.Count - 1;
+        var tx = Period.DaysBetween(days[0], days[^1]) / 7.0;
+        var t = Period.DaysBetween(days[0], asOf) / 7.0;
+        var (r, alpha, a, b) = (0.2426, 4.414, 0.793, 2.426);
+        return 1 / (1 + a / (b + x - 1) * Math.Pow((alpha + t) / (alpha + tx), r + x));
+    }
+
+    [Fact]
+    public void A_repeat_customer_is_woken_on_the_day_p_alive_falls_below_the_threshold_and_rewarded_once_per_lapse()
+    {
+        var program = Program(Cdnow);
+        LocalDate[] bought = [new(2026, 1, 5), new(2026, 2, 2), new(2026, 3, 2)];
+        var state = CustomerState.Empty;
+        for (var i = 0; i < bought.Length; i++)
+            state = state.Accept(Purchase($"p{i}", $"o{i}", bought[i].AtStartOfDayInZone(DateTimeZone.Utc).ToInstant() + Duration.FromHours(10),
+                Line("A", "x", 1, 10m)), program);
+
+        // oracle: the first day whose P(alive) is below 0.3
+        var day = bought[^1];
+        while (PAlive(bought, day) >= 0.3) day = day.PlusDays(1);
+        var due = day.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+        Assert.Equal(due, state.WakeUpAt);
+
+        Assert.Same(Decision.Duplicate.Instance, CustomerDecider.Decide(state, new AdvanceClock(CustomerId, due - Duration.FromMinutes(1)), program));
+        var woken = Assert.IsType<Decision.Accepted>(CustomerDecider.Decide(state, new AdvanceClock(CustomerId, due + Duration.FromMinutes(1)), program));
+        var reward = Assert.Single(woken.Events.OfType<RewardIssued>());
+        Assert.Equal(("win-back", "we-miss-you"), (reward.RuleId, reward.Reward));
+        state = state.ApplyAll(woken.Events);
+        Assert.Null(state.WakeUpAt);
+
+        // once per lapse: later ticks issue nothing; a purchase starts a new lapse with a new wake-up
+        Assert.Same(Decision.Duplicate.Instance, CustomerDecider.Decide(state, new AdvanceClock(CustomerId, due + Duration.FromDays(90)), program));
+        state = state.Accept(Purchase("p9", "o9", due + Duration.FromDays(100), Line("A", "x", 1, 10m)), program);
+        Assert.True(state.WakeUpAt > due + Duration.FromDays(100));
+    }
+
+    [Fact]
+    public void Without_a_fitted_model_or_without_a_repeat_purchase_no_win_back_is_scheduled()
+    {
+        var once = CustomerState.Empty.Accept(Purchase("p0", "o0", Instant.FromUtc(2026, 1, 5, 10, 0), Line("A", "x", 1, 10m)), Program(Cdnow));
+        Assert.Null(once.WakeUpAt); // BG/NBD: a customer with no repeat purchase is alive with probability 1
+
+        var unfitted = Program(null);
+        var twice = CustomerState.Empty
+            .Accept(Purchase("p0", "o0", Instant.FromUtc(2026, 1, 5, 10, 0), Line("A", "x", 1, 10m)), unfitted)
+            .Accept(Purchase("p1", "o1", Instant.FromUtc(2026, 2, 5, 10, 0), Line("A", "x", 1, 10m)), unfitted);
+        Assert.Null(twice.WakeUpAt);
+        Assert.Same(Decision.Duplicate.Instance, CustomerDecider.Decide(twice, new AdvanceClock(CustomerId, Instant.FromUtc(2030, 1, 1, 0, 0)), unfitted));
+    }
+}

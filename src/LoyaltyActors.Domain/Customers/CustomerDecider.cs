@@ -66,7 +66,7 @@ public static class CustomerDecider
         if (accepted.Event is PurchaseRecorded purchase) after = SettleHeldReturns(after, purchase, events);
         after = Upgrade(after, command.OccurredAt, program, trigger, events);
         after = IssueRewards(before, after, command.OccurredAt, program, trigger, events, events.IndexOf(accepted.Event));
-        Reschedule(after, command.OccurredAt, trigger, events);
+        Reschedule(after, command.OccurredAt, program, trigger, events);
         return new Decision.Accepted(accepted.Event) { Events = events };
     }
 
@@ -78,7 +78,7 @@ public static class CustomerDecider
     {
         var events = new List<CustomerEvent>();
         var after = FallDue(state, tick.OccurredAt, program, tick.EventId, events);
-        Reschedule(after, tick.OccurredAt, tick.EventId, events);
+        Reschedule(after, tick.OccurredAt, program, tick.EventId, events);
         return events.Count == 0 ? Decision.Duplicate.Instance : new Decision.Accepted(events[0]) { Events = events };
     }
 
@@ -110,7 +110,60 @@ public static class CustomerDecider
             state = state.Apply(changed);
         }
 
+        return WinBack(state, at, program, trigger, events);
+    }
+
+    /// <summary>Win-back rules whose P(alive) threshold the customer is below by <paramref name="at"/>, once per lapse.</summary>
+    private static CustomerState WinBack(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
+    {
+        if (program.Clv is not { } model) return state;
+        foreach (var rule in program.Rewards)
+        {
+            if (rule.When != RewardTrigger.WinBack || IssuedThisLapse(state, rule)) continue;
+            if (PAlive(state, at.InUtc().Date, model) is not { } alive || alive >= (double)rule.Threshold) continue;
+            var issued = new RewardIssued($"{trigger}#reward:{rule.Id}", at, rule.Id, rule.Version, rule.Reward,
+                $"p_alive {alive.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} fell below {rule.Threshold} (clv model v{model.Version})");
+            events.Add(issued);
+            state = state.Apply(issued);
+        }
+
         return state;
+    }
+
+    private static bool IssuedThisLapse(CustomerState state, RewardRule rule) =>
+        state.LastPurchaseAt is { } last && state.Rewards.Any(r => r.RuleId == rule.Id && r.At >= last);
+
+    /// <summary>BG/NBD P(alive) as of the end of <paramref name="date"/>; null for a customer without a repeat purchase (always alive).</summary>
+    public static double? PAlive(CustomerState state, LocalDate date, Clv.ClvModel model)
+    {
+        if (LifetimesSummaries.Compute(state.PurchaseDays, date, model.Frequency, model.FrequencyMultiplier) is not { Frequency: > 0 } s) return null;
+        return Clv.BgNbd.ProbabilityAlive(model.BgNbd.Parameters, s.Frequency, s.Recency, s.T);
+    }
+
+    /// <summary>
+    /// The first UTC day (its start) on which P(alive) is below the lowest pending win-back threshold, with no new purchase;
+    /// null when no rule is pending or the customer has no repeat purchase. P(alive) only falls as T grows, so the day is
+    /// found by inverting the closed form and then checked day by day.
+    /// </summary>
+    private static Instant? WinBackDue(CustomerState state, LoyaltyProgram program)
+    {
+        if (program.Clv is not { } model || state.LastPurchaseAt is not { } last) return null;
+        var pending = program.Rewards.Where(r => r.When == RewardTrigger.WinBack && !IssuedThisLapse(state, r)).ToList();
+        if (pending.Count == 0) return null;
+        var threshold = (double)pending.Max(r => r.Threshold);
+        var lastDay = EpochDays.Of(last);
+        if (PAlive(state, EpochDays.ToDate(lastDay), model) is not { } now) return null;
+        if (now < threshold) return Instant.FromUnixTimeTicks(lastDay * NodaConstants.TicksPerDay);
+        var s = LifetimesSummaries.Compute(state.PurchaseDays, EpochDays.ToDate(lastDay), model.Frequency, model.FrequencyMultiplier)!.Value;
+        var p = model.BgNbd.Parameters;
+        // 1/(1 + K·((α+T)/(α+tx))^(r+x)) < θ  ⇔  T > (α+tx)·((1/θ − 1)/K)^(1/(r+x)) − α, with K = a/(b+x−1)
+        var k = p.A / (p.B + s.Frequency - 1);
+        var tStar = (p.Alpha + s.Recency) * Math.Pow((1 / threshold - 1) / k, 1 / (p.R + s.Frequency)) - p.Alpha;
+        var daysAhead = (tStar - s.T) * model.UnitDays;
+        if (!double.IsFinite(daysAhead) || daysAhead > 36_500) return null;
+        var day = lastDay + Math.Max(0, (int)Math.Floor(daysAhead) - 1);
+        for (var guard = 0; guard < 40 && PAlive(state, EpochDays.ToDate(day), model) >= threshold; guard++) day++;
+        return Instant.FromUnixTimeTicks(day * NodaConstants.TicksPerDay);
     }
 
     /// <summary>Held returns of the order just bought are settled against it, in arrival order.</summary>
@@ -170,18 +223,19 @@ public static class CustomerDecider
         return after;
     }
 
-    /// <summary>Persists the customer's next wake-up (first lot expiry or tier review) when it changed.</summary>
-    private static void Reschedule(CustomerState state, Instant at, string trigger, List<CustomerEvent> events)
+    /// <summary>Persists the customer's next wake-up (first lot expiry, tier review or win-back day) when it changed.</summary>
+    private static void Reschedule(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
-        var next = NextDue(state);
+        var next = NextDue(state, program);
         if (next == state.WakeUpAt) return;
         events.Add(new WakeUpScheduled($"{trigger}#wake", at, next));
     }
 
-    /// <summary>The first instant something falls due for <paramref name="state"/>, or null.</summary>
-    public static Instant? NextDue(CustomerState state)
+    /// <summary>The first instant something falls due for <paramref name="state"/> under <paramref name="program"/>, or null.</summary>
+    public static Instant? NextDue(CustomerState state, LoyaltyProgram program)
     {
         var next = state.NextTierReview;
+        if (WinBackDue(state, program) is { } w && (next is null || w < next)) next = w;
         foreach (var lot in state.Lots)
             if (lot.ExpiresAt is { } e && (next is null || e < next))
                 next = e;

@@ -24,6 +24,12 @@ public enum RewardTrigger
 
     /// <summary>The loyalty score crosses <see cref="RewardRule.Threshold"/> (0–1) upwards.</summary>
     Loyalty,
+
+    /// <summary>
+    /// Win-back: the customer's BG/NBD P(alive) (latest fitted CLV model) falls below <see cref="RewardRule.Threshold"/>;
+    /// at most once per lapse (until the next purchase). Inert while no model is fitted.
+    /// </summary>
+    WinBack,
 }
 
 /// <summary>A reward rule. Issuing a reward does not spend points; redeeming does.</summary>
@@ -43,6 +49,9 @@ public sealed record LoyaltyProgram(
     ImmutableArray<RewardRule> Rewards,
     LoyaltyWeights LoyaltyWeights)
 {
+    /// <summary>The latest fitted churn model, which win-back rules read; null = none fitted (win-back rules inert).</summary>
+    public Clv.ClvModel? Clv { get; init; }
+
     public static ImmutableArray<TierLevel> BaseOnly { get; } = [new TierLevel(TierNames.Base, 0m, 1m)];
 
     /// <summary>Points only: no expiry unless the policy has one, one tier, no rewards.</summary>
@@ -79,6 +88,8 @@ public sealed record LoyaltyProgram(
                 return $"Loyalty:Rewards:{i}:Tier '{t}' is not a configured tier";
             if (r.When == RewardTrigger.Loyalty && r.Threshold is <= 0m or > 1m)
                 return $"Loyalty:Rewards:{i}:Threshold must be in (0, 1] for a loyalty rule";
+            if (r.When == RewardTrigger.WinBack && r.Threshold is <= 0m or >= 1m)
+                return $"Loyalty:Rewards:{i}:Threshold must be in (0, 1) for a win-back rule (a P(alive))";
         }
 
         if (Rewards.Select(r => r.Id).Distinct(StringComparer.Ordinal).Count() != Rewards.Length)

@@ -155,7 +155,8 @@ public sealed class LoyaltyConfig
                     "balance" => RewardTrigger.Balance,
                     "tier" or "tier-upgrade" or "tierupgrade" => RewardTrigger.TierUpgrade,
                     "loyalty" => RewardTrigger.Loyalty,
-                    _ => throw new ConfigurationException($"Loyalty:Rewards:{x.i}:When must be 'balance', 'tier' or 'loyalty', not '{x.r.When}'"),
+                    "winback" or "win-back" => RewardTrigger.WinBack,
+                    _ => throw new ConfigurationException($"Loyalty:Rewards:{x.i}:When must be 'balance', 'tier', 'loyalty' or 'winback', not '{x.r.When}'"),
                 }, x.r.Reward, x.r.Threshold, x.r.Tier, x.r.Version)).ToImmutableArray();
         var program = new LoyaltyProgram(points, tiers,
             ParsePeriod("Loyalty:Tiers:Window", Tiers.Window), ParsePeriod("Loyalty:Tiers:ReviewEvery", Tiers.ReviewEvery),
