@@ -1,5 +1,7 @@
 using System.CommandLine;
 using LoyaltyActors.Host.Configuration;
+using LoyaltyActors.Ingress.Tcp;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Cli;
@@ -20,8 +22,8 @@ public static class ServeCommand
 
     public static readonly Option<string> Tcp = new("--tcp")
     {
-        Description = "TCP NDJSON listen address HOST:PORT (reserved; the TCP ingress is not built yet)",
-        DefaultValueFactory = _ => "127.0.0.1:5081",
+        Description = "TCP ingress listen address HOST:PORT (NDJSON events in, one ack line per event out); port 0 picks a free port",
+        DefaultValueFactory = _ => LoyaltyServer.DefaultTcp,
     };
 
     public static readonly Option<string?> Config = new("--config")
@@ -32,14 +34,15 @@ public static class ServeCommand
     public static Command Create(IClock clock)
     {
         var command = new Command("serve", """
-            Runs the engine: HTTP API on --http, journal and models in --data-dir.
-            Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080
+            Runs the engine: HTTP API on --http, TCP line protocol on --tcp, journal and models in --data-dir.
+            Without API keys (Loyalty:Security:ApiKeys) both must be loopback addresses.
+            Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080 --tcp 127.0.0.1:5081
             """)
         {
             DataDir, Http, Tcp, Config,
         };
         command.SetAction((result, ct) => RunAsync(
-            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config)), clock, ct));
+            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config), result.GetValue(Tcp)!), clock, ct));
         return command;
     }
 
@@ -50,6 +53,8 @@ public static class ServeCommand
         await using var app = LoyaltyServer.Build(options, configuration, clock);
         await app.StartAsync(cancellationToken);
         foreach (var url in app.Urls) Console.WriteLine($"loyalty: listening on {url} (HTTP), data dir {Path.GetFullPath(options.DataDir)}");
+        var tcp = app.Services.GetRequiredService<TcpIngressServer>().LocalEndPoint;
+        Console.WriteLine($"loyalty: listening on tcp://{tcp} (TCP)");
         Console.Out.Flush();
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
