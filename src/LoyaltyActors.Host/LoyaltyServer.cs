@@ -65,8 +65,8 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(config.ToShopifyOptions());
         builder.Services.AddSingleton(_ => new ShopifyOrderIndex(Path.Combine(serve.DataDir, "shopify.db")));
-        builder.Services.AddSingleton(tcp);
-        builder.Services.AddSingleton<TcpIngressServer>();
+        builder.Services.AddSingleton(sp => new TcpIngressServer(tcp, ingress, sp.GetRequiredService<EventIngestor>,
+            sp.GetRequiredService<ApiKeyRing>(), sp.GetRequiredService<ILogger<TcpIngressServer>>()));
         // Registered after AddAkka: started after the actor system, stopped before it.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TcpIngressServer>());
 

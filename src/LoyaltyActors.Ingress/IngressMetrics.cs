@@ -21,10 +21,9 @@ public static class IngressMetrics
         public const string InvalidUtf8 = "invalid_utf8";
         public const string LineTooLong = "line_too_long";
         public const string Currency = "currency";
-        public const string InvalidField = "invalid_field";
+        public const string InvalidEvent = "invalid_event";
         public const string UnknownOrder = "unknown_order";
         public const string InsufficientPoints = "insufficient_points";
-        public const string Refused = "refused";
         public const string UnparsableBody = "unparsable_body";
         public const string TooLarge = "too_large";
         public const string UnsupportedMediaType = "unsupported_media_type";
@@ -95,8 +94,7 @@ public static class IngressMetrics
         if (error.Contains(EdgeErrors.NotJson, StringComparison.Ordinal)) return Reasons.InvalidJson;
         if (error.Contains(EdgeErrors.NotUtf8, StringComparison.Ordinal)) return Reasons.InvalidUtf8;
         if (error.Contains(EdgeErrors.TooLong, StringComparison.Ordinal)) return Reasons.LineTooLong;
-        var colon = error.IndexOf(':');
-        return colon > 0 && !error[..colon].Contains(' ') ? Reasons.InvalidField : Reasons.Refused;
+        return Reasons.InvalidEvent;
     }
 
     internal static void AddInFlight(int delta)

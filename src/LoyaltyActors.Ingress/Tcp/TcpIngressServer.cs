@@ -27,9 +27,12 @@ public sealed class TcpIngressServer : IHostedService, IDisposable
 {
     private readonly TcpIngressOptions _options;
     private readonly WireLimits _wire;
-    private readonly EventIngestor _ingestor;
+    private readonly Lazy<EventIngestor> _ingestor;
     private readonly ApiKeyRing _keys;
     private readonly ILogger<TcpIngressServer> _logger;
+    /// <summary>Kernel send and receive buffer size of each connection.</summary>
+    public const int SocketBufferBytes = 64 * 1024;
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private Socket? _listener;
@@ -37,12 +40,13 @@ public sealed class TcpIngressServer : IHostedService, IDisposable
     private long _nextId;
     private int _open;
 
-    public TcpIngressServer(TcpIngressOptions options, IngressOptions ingress, EventIngestor ingestor, ApiKeyRing keys,
+    /// <param name="ingestor">Resolved at the first batch: the actor system behind it starts with the host, after this is built.</param>
+    public TcpIngressServer(TcpIngressOptions options, IngressOptions ingress, Func<EventIngestor> ingestor, ApiKeyRing keys,
         ILogger<TcpIngressServer> logger)
     {
         _options = options;
         _wire = ingress.Wire;
-        _ingestor = ingestor;
+        _ingestor = new Lazy<EventIngestor>(ingestor);
         _keys = keys;
         _logger = logger;
     }
@@ -153,6 +157,10 @@ public sealed class TcpIngressServer : IHostedService, IDisposable
         try
         {
             socket.NoDelay = true;
+            // Fixed kernel buffers (no autotuning to megabytes): what a connection can have queued in the kernel
+            // is bounded too, and a client that stops reading acks is noticed after a few hundred acks.
+            socket.SendBufferSize = SocketBufferBytes;
+            socket.ReceiveBufferSize = SocketBufferBytes;
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             await new Connection(this, stream).RunAsync();
         }
@@ -368,7 +376,7 @@ public sealed class TcpIngressServer : IHostedService, IDisposable
             IngressMetrics.AddInFlight(count);
             try
             {
-                var outcomes = count == 0 ? [] : await server._ingestor.IngestAsync(_events);
+                var outcomes = count == 0 ? [] : await server._ingestor.Value.IngestAsync(_events);
                 IngressMetrics.Record(IngressMetrics.Tcp, outcomes);
                 _acks.Clear();
                 foreach (var slot in _slots)
