@@ -164,8 +164,9 @@ public sealed class TcpIngressServer : IHostedService, IDisposable
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             await new Connection(this, stream).RunAsync();
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or TimeoutException)
         {
+            // Client gone, idle, not reading its acks, or the server stopping.
             _logger.LogDebug("TCP ingress: connection {Remote} ended: {Message}", remote, ex.Message);
         }
         catch (StorageUnavailableException ex)
