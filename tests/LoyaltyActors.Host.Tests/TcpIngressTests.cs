@@ -11,6 +11,7 @@ public sealed class TcpHost : IAsyncLifetime
 {
     public const int MaxLineBytes = 1024;
     public const int IdleTimeoutSeconds = 3;
+    public const int MaxConnections = 25;
 
     public LoyaltyHostProcess Host { get; private set; } = null!;
 
@@ -19,6 +20,7 @@ public sealed class TcpHost : IAsyncLifetime
         {
             ["Loyalty__Tcp__MaxLineBytes"] = MaxLineBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Loyalty__Tcp__IdleTimeoutSeconds"] = IdleTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Loyalty__Tcp__MaxConnections"] = MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
     public async Task DisposeAsync()
@@ -167,6 +169,41 @@ public sealed class TcpIngressTests(TcpHost fixture, ITestOutputHelper output) :
 
         for (var c = 0; c < 5; c++)
             Assert.Equal(tills * perTill / 5, (await Host.GetProfileAsync($"t6-cust-{c}")).GetProperty("views").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_connection_beyond_MaxConnections_is_told_so_and_closed()
+    {
+        // Connections of earlier tests close asynchronously on the server: start from none (bounded poll).
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (await MetricsScrape.ValueAsync(Host, "loyalty_tcp_connections") > 0)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "earlier connections never closed");
+            await Task.Delay(50);
+        }
+
+        var open = new List<TcpTill>();
+        try
+        {
+            for (var i = 0; i < TcpHost.MaxConnections; i++)
+            {
+                // Empty lines (ignored, no ack) keep the earlier connections from reaching the idle timeout.
+                foreach (var earlier in open) await earlier.WriteLineAsync("");
+                var till = await TcpTill.ConnectAsync(Host);
+                open.Add(till);
+                await till.WriteLineAsync(View($"t7-{i}", "t7-cust", "2025-03-01T10:00:00Z", "sku", 1).ToJsonString());
+                Assert.Equal("accepted", (await till.ReadAckAsync()).Status); // the server has taken this connection
+            }
+
+            await using var extra = await TcpTill.ConnectAsync(Host);
+            var refusal = await extra.ReadLineAsync();
+            Assert.Contains("Loyalty:Tcp:MaxConnections", refusal);
+            Assert.Null(await extra.ReadLineAsync());
+        }
+        finally
+        {
+            foreach (var till in open) await till.DisposeAsync();
+        }
     }
 
     [Fact]
