@@ -5,27 +5,32 @@ using LoyaltyActors.Host.Configuration;
 using LoyaltyActors.Host.Dashboard;
 using LoyaltyActors.Host.Operations;
 using LoyaltyActors.Ingress;
+using System.Net;
 using LoyaltyActors.Ingress.Http;
 using LoyaltyActors.Notifications;
+using LoyaltyActors.Ingress.Security;
+using LoyaltyActors.Ingress.Shopify;
+using LoyaltyActors.Ingress.Tcp;
+using Prometheus;
 using LoyaltyActors.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
-using Prometheus;
 using Serilog;
 
 namespace LoyaltyActors.Host;
 
 /// <summary>What <c>loyalty serve</c> was asked for.</summary>
-public sealed record ServeOptions(string DataDir, string HttpUrl, string? ConfigFile);
+public sealed record ServeOptions(string DataDir, string HttpUrl, string? ConfigFile, string TcpAddress = LoyaltyServer.DefaultTcp);
 
 /// <summary>The composition root of the server: configuration, actor system, HTTP.</summary>
 public static class LoyaltyServer
 {
     public const string DefaultHttp = "http://127.0.0.1:5080";
     public const string DefaultDataDir = "./data";
+    public const string DefaultTcp = TcpIngressOptions.DefaultAddress;
 
     /// <summary>Builds (does not start) the web application. The caller owns <paramref name="dataLock"/>.</summary>
     public static WebApplication Build(ServeOptions serve, IConfiguration configuration, IClock clock)
@@ -34,6 +39,9 @@ public static class LoyaltyServer
         var actorOptions = config.ToActorsOptions(serve.DataDir, clock);
         var ingress = config.ToIngressOptions();
         var notifications = config.ToNotificationOptions(serve.DataDir);
+        var tcp = config.ToTcpOptions(serve.TcpAddress);
+        var keys = config.ToApiKeys();
+        if (keys.IsEmpty) RequireLoopback(serve, tcp);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -67,9 +75,19 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
         builder.Services.AddLoyaltyNotifications(notifications);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(config.ToShopifyOptions());
+        builder.Services.AddSingleton(_ => new ShopifyOrderIndex(Path.Combine(serve.DataDir, "shopify.db")));
+        builder.Services.AddSingleton(sp => new TcpIngressServer(tcp, ingress, sp.GetRequiredService<EventIngestor>,
+            sp.GetRequiredService<ApiKeyRing>(), sp.GetRequiredService<ILogger<TcpIngressServer>>()));
+        // Registered after AddAkka: started after the actor system, stopped before it.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TcpIngressServer>());
 
         LoyaltyMetrics.Register();
         var app = builder.Build();
+        if (keys.IsEmpty)
+            app.Logger.LogWarning("no API keys configured (Loyalty:Security:ApiKeys): every endpoint and the TCP ingress are open, so the server listens on loopback only");
+        app.UseApiKeys(keys);
         app.MapLoyaltyEndpoints();
         app.MapNotificationEndpoints();
         app.MapStatsEndpoints();
@@ -82,6 +100,31 @@ public static class LoyaltyServer
             .WithTags("Operations")
             .WithSummary("This OpenAPI document")
             .WithDescription("OpenAPI 3.1 description of every endpoint of the server, including this one.");
+        app.MapShopifyWebhook();
         return app;
+    }
+
+    /// <summary>Without API keys the server is open: it refuses to listen anywhere a remote machine could reach it.</summary>
+    private static void RequireLoopback(ServeOptions serve, TcpIngressOptions tcp)
+    {
+        if (!IsLoopbackUrl(serve.HttpUrl))
+            throw new ConfigurationException(
+                $"--http {serve.HttpUrl} is not a loopback address; with no API keys configured (Loyalty:Security:ApiKeys) the server only listens on loopback (127.0.0.1, ::1, localhost)");
+        if (!IPAddress.IsLoopback(tcp.EndPoint.Address))
+            throw new ConfigurationException(
+                $"--tcp {serve.TcpAddress} is not a loopback address; with no API keys configured (Loyalty:Security:ApiKeys) the server only listens on loopback (127.0.0.1, ::1, localhost)");
+    }
+
+    private static bool IsLoopbackUrl(string url)
+    {
+        foreach (var one in url.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Kestrel's wildcards (http://*:5080, http://+:5080) are not valid URIs; they mean every address.
+            if (!Uri.TryCreate(one.Replace("://*", "://wildcard.invalid").Replace("://+", "://wildcard.invalid"), UriKind.Absolute, out var uri)) return false;
+            if (uri.IsLoopback) continue;
+            if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) || !IPAddress.IsLoopback(address)) return false;
+        }
+
+        return true;
     }
 }

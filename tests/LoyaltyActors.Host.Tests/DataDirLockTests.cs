@@ -23,7 +23,7 @@ public sealed class ServingHost : IAsyncLifetime
 public sealed class DataDirLockTests(ServingHost serving, ITestOutputHelper output) : IClassFixture<ServingHost>
 {
     [Theory]
-    [InlineData("serve", "--http", "http://127.0.0.1:0")]
+    [InlineData("serve", "--http", "http://127.0.0.1:0", "--tcp", "127.0.0.1:0")]
     [InlineData("customer", "somebody")]
     [InlineData("rfm-summary", "--as-of", "2025-01-01")]
     public async Task Command_on_a_data_dir_held_by_a_server_exits_non_zero_with_a_one_line_reason_naming_the_dir(params string[] command)

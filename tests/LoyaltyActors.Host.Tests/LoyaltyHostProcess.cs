@@ -46,6 +46,9 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
     /// <summary>The base address of the current run; a new port on every start.</summary>
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>The TCP ingress address of the current run (the host picks a free port and prints it).</summary>
+    public IPEndPoint TcpEndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
     /// <summary>A client for the current run.</summary>
     public HttpClient Http => _http ?? throw new InvalidOperationException("the host is not running");
 
@@ -105,14 +108,20 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         var url = $"http://127.0.0.1:{port}";
 
-        var info = NewStartInfo(_root, _environment, "serve", "--data-dir", DataDir, "--http", url);
+        var info = NewStartInfo(_root, _environment, "serve", "--data-dir", DataDir, "--http", url, "--tcp", "127.0.0.1:0");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             Append($"[run {run} out] {e.Data}");
-            if (e.Data.StartsWith("loyalty: listening on " + url, StringComparison.Ordinal)) listening.TrySetResult();
+            // The TCP line is printed after the HTTP one: once it is there, both listen.
+            const string tcpLine = "loyalty: listening on tcp://";
+            if (e.Data.StartsWith(tcpLine, StringComparison.Ordinal))
+            {
+                TcpEndPoint = IPEndPoint.Parse(e.Data[tcpLine.Length..].Split(' ')[0]);
+                listening.TrySetResult();
+            }
         };
         process.ErrorDataReceived += (_, e) =>
         {

@@ -7,6 +7,12 @@ namespace LoyaltyActors.Domain.Customers;
 public enum RejectionKind
 {
     Invalid,
+
+    /// <summary>
+    /// The order a refund refers to is known nowhere (a Shopify refund whose order was never received, so its customer
+    /// is unknown). A return of a customer's not-yet-recorded order is held instead (see <see cref="ReturnHeld"/>).
+    /// </summary>
+    UnknownOrder,
     InsufficientPoints,
 }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LoyaltyActors.Host.Configuration;
+using LoyaltyActors.Ingress.Tcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodaTime;
@@ -22,8 +23,8 @@ public static class ServeCommand
 
     public static readonly Option<string> Tcp = new("--tcp")
     {
-        Description = "TCP NDJSON listen address HOST:PORT (reserved; the TCP ingress is not built yet)",
-        DefaultValueFactory = _ => "127.0.0.1:5081",
+        Description = "TCP ingress listen address HOST:PORT (NDJSON events in, one ack line per event out); port 0 picks a free port",
+        DefaultValueFactory = _ => LoyaltyServer.DefaultTcp,
     };
 
     public static readonly Option<string?> Config = new("--config")
@@ -34,15 +35,16 @@ public static class ServeCommand
     public static Command Create(IClock clock)
     {
         var command = new Command("serve", """
-            Runs the engine: HTTP API on --http, journal and models in --data-dir. The same address serves the
-            dashboard (/), Prometheus metrics (/metrics) and the OpenAPI document (/openapi/v1.json).
-            Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080
+            Runs the engine: HTTP API on --http, TCP line protocol on --tcp, journal and models in --data-dir. The HTTP
+            address also serves the dashboard (/), Prometheus metrics (/metrics) and the OpenAPI document
+            (/openapi/v1.json). Without API keys (Loyalty:Security:ApiKeys) both must be loopback addresses.
+            Example: loyalty serve --data-dir ./data --http http://127.0.0.1:5080 --tcp 127.0.0.1:5081
             """)
         {
             DataDir, Http, Tcp, Config,
         };
         command.SetAction((result, ct) => RunAsync(
-            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config)), clock, ct));
+            new ServeOptions(result.GetValue(DataDir)!, result.GetValue(Http)!, result.GetValue(Config), result.GetValue(Tcp)!), clock, ct));
         return command;
     }
 
@@ -59,6 +61,9 @@ public static class ServeCommand
             log.LogInformation("Listening on {Address} (HTTP), data dir {DataDir}", url, Path.GetFullPath(options.DataDir));
         }
 
+        var tcp = app.Services.GetRequiredService<TcpIngressServer>().LocalEndPoint;
+        Console.WriteLine($"loyalty: listening on tcp://{tcp} (TCP)");
+        log.LogInformation("Listening on tcp://{Address} (TCP)", tcp);
         Console.Out.Flush();
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;

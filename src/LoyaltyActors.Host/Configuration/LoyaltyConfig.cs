@@ -5,8 +5,12 @@ using LoyaltyActors.Actors.Projections;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Scoring;
 using LoyaltyActors.Domain.Wire;
+using System.Net;
 using LoyaltyActors.Ingress;
 using System.Collections.Immutable;
+using LoyaltyActors.Ingress.Security;
+using LoyaltyActors.Ingress.Shopify;
+using LoyaltyActors.Ingress.Tcp;
 using NodaTime;
 
 namespace LoyaltyActors.Host.Configuration;
@@ -58,6 +62,33 @@ public sealed class LoyaltyConfig
         double.IsFinite(Clv.HorizonPeriods) && Clv.HorizonPeriods > 0
             ? Clv.HorizonPeriods
             : throw new ConfigurationException("Loyalty:Clv:HorizonPeriods must be a positive number of model time units");
+    public TcpConfig Tcp { get; set; } = new();
+    public SecurityConfig Security { get; set; } = new();
+    public ShopifyConfig Shopify { get; set; } = new();
+
+    public sealed class TcpConfig
+    {
+        public int MaxLineBytes { get; set; } = 64 * 1024;
+        public int MaxBatchLines { get; set; } = 500;
+        public double IdleTimeoutSeconds { get; set; } = 300;
+        public int MaxConnections { get; set; } = 1024;
+    }
+
+    public sealed class SecurityConfig
+    {
+        public List<ApiKeyConfig> ApiKeys { get; set; } = [];
+    }
+
+    public sealed class ApiKeyConfig
+    {
+        public string? Key { get; set; }
+        public string? Role { get; set; }
+    }
+
+    public sealed class ShopifyConfig
+    {
+        public string? Secret { get; set; }
+    }
 
     public sealed class AggregatorsConfig
     {
@@ -281,6 +312,34 @@ public sealed class LoyaltyConfig
             throw new ConfigurationException(ex.Message);
         }
     }
+
+    public TcpIngressOptions ToTcpOptions(string address)
+    {
+        if (!TcpIngressOptions.TryParseAddress(address, out var endPoint, out var error)) throw new ConfigurationException("--tcp: " + error);
+        if (Tcp.MaxLineBytes < 256) throw new ConfigurationException("Loyalty:Tcp:MaxLineBytes must be at least 256");
+        if (Tcp.MaxBatchLines < 1) throw new ConfigurationException("Loyalty:Tcp:MaxBatchLines must be at least 1");
+        if (Tcp.MaxConnections < 1) throw new ConfigurationException("Loyalty:Tcp:MaxConnections must be at least 1");
+        if (!(Tcp.IdleTimeoutSeconds > 0)) throw new ConfigurationException("Loyalty:Tcp:IdleTimeoutSeconds must be positive");
+        return new TcpIngressOptions(endPoint, Tcp.MaxLineBytes, Tcp.MaxBatchLines, TimeSpan.FromSeconds(Tcp.IdleTimeoutSeconds), Tcp.MaxConnections);
+    }
+
+    /// <summary>The API keys; a key without a value or with a role other than ingest/admin is refused by name.</summary>
+    public ApiKeyRing ToApiKeys()
+    {
+        var keys = new List<ApiKey>();
+        for (var i = 0; i < Security.ApiKeys.Count; i++)
+        {
+            var k = Security.ApiKeys[i];
+            if (string.IsNullOrWhiteSpace(k.Key)) throw new ConfigurationException($"Loyalty:Security:ApiKeys:{i}:Key must not be empty");
+            if (!ApiKeyRing.TryParseRole(k.Role, out var role))
+                throw new ConfigurationException($"Loyalty:Security:ApiKeys:{i}:Role must be 'ingest' or 'admin', not '{k.Role}'");
+            keys.Add(new ApiKey(k.Key, role));
+        }
+
+        return new ApiKeyRing(keys);
+    }
+
+    public ShopifyOptions ToShopifyOptions() => new(string.IsNullOrWhiteSpace(Shopify.Secret) ? null : Shopify.Secret);
 
     public IngressOptions ToIngressOptions() => new(
         WireLimits.Default with { Currency = Currency },

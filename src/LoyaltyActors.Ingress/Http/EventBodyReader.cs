@@ -11,6 +11,13 @@ public enum BodyShape
     Batch,
 }
 
+/// <summary>The media types <c>POST /v1/events</c> reads.</summary>
+public enum BodyKind
+{
+    Json,
+    Ndjson,
+}
+
 /// <summary>A parsed body: one wire result per event, or why the body as a whole is unreadable.</summary>
 public sealed record ParsedBody(BodyShape Shape, IReadOnlyList<WireResult> Events, string? Unparsable, bool TooLarge = false);
 
@@ -22,6 +29,24 @@ public static class EventBodyReader
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    /// <summary>
+    /// <c>application/json</c> (and <c>+json</c> types) or no Content-Type at all read as JSON;
+    /// <c>application/x-ndjson</c>, <c>application/ndjson</c> and <c>application/jsonl</c> as NDJSON; anything else is null (415).
+    /// </summary>
+    public static BodyKind? KindOf(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType)) return BodyKind.Json;
+        var semicolon = contentType.IndexOf(';');
+        var media = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim().ToLowerInvariant();
+        return media switch
+        {
+            "application/json" => BodyKind.Json,
+            "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/x-jsonlines" => BodyKind.Ndjson,
+            _ when media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal) => BodyKind.Json,
+            _ => null,
+        };
+    }
 
     public static ParsedBody Read(ReadOnlyMemory<byte> body, bool ndjson, WireLimits limits, int maxEvents)
     {

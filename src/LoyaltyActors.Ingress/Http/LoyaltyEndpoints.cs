@@ -32,12 +32,33 @@ public static class LoyaltyEndpoints
 
     private static async Task<IResult> PostEvents(HttpContext http, IngressOptions options, EventIngestor ingestor)
     {
+        if (EventBodyReader.KindOf(http.Request.ContentType) is not { } kind)
+        {
+            IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.UnsupportedMediaType);
+            return Problem(415, "Unsupported media type",
+                $"Content-Type '{http.Request.ContentType}' is not accepted; send application/json (one event or an array) or application/x-ndjson (one event per line)",
+                "Content-Type");
+        }
+
         var body = await ReadBodyAsync(http.Request, options.MaxBodyBytes);
-        if (body is null) return TooLarge($"the body exceeds {options.MaxBodyBytes} bytes");
-        var ndjson = http.Request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true;
-        var parsed = EventBodyReader.Read(body.Value, ndjson, options.Wire, options.MaxEventsPerRequest);
-        if (parsed.TooLarge) return TooLarge(parsed.Unparsable!);
-        if (parsed.Unparsable is not null) return Problem(400, "Unreadable body", parsed.Unparsable);
+        if (body is null)
+        {
+            IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.TooLarge);
+            return TooLarge($"the body exceeds {options.MaxBodyBytes} bytes (Loyalty:Ingress:MaxBodyBytes)");
+        }
+
+        var parsed = EventBodyReader.Read(body.Value, kind == BodyKind.Ndjson, options.Wire, options.MaxEventsPerRequest);
+        if (parsed.TooLarge)
+        {
+            IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.TooLarge);
+            return TooLarge(parsed.Unparsable! + " (Loyalty:Ingress:MaxEventsPerRequest)");
+        }
+
+        if (parsed.Unparsable is not null)
+        {
+            IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.UnparsableBody);
+            return Problem(400, "Unreadable body", parsed.Unparsable);
+        }
 
         EventOutcome[] outcomes;
         try
@@ -48,6 +69,8 @@ public static class LoyaltyEndpoints
         {
             return Unavailable(ex.Message);
         }
+
+        IngressMetrics.Record(IngressMetrics.Http, outcomes);
 
         int accepted = 0, duplicates = 0, rejected = 0;
         foreach (var o in outcomes)
@@ -210,7 +233,7 @@ public static class LoyaltyEndpoints
     }
 
     /// <summary>The body, or null when it is larger than <paramref name="limit"/> bytes.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit)
+    internal static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit)
     {
         if (request.ContentLength > limit) return null;
         using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
@@ -232,13 +255,13 @@ public static class LoyaltyEndpoints
         return colon > 0 && !error[..colon].Contains(' ') ? error[..colon] : null;
     }
 
-    private static IResult Problem(int status, string title, string detail, string? field = null) =>
+    internal static IResult Problem(int status, string title, string detail, string? field = null) =>
         Results.Problem(detail, statusCode: status, title: title,
             extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
 
-    private static IResult TooLarge(string detail) => Problem(413, "Payload too large", detail);
+    internal static IResult TooLarge(string detail) => Problem(413, "Payload too large", detail);
 
-    private static IResult Unavailable(string detail) => new RetryAfterResult(Problem(503, "Storage unavailable", detail), 2);
+    internal static IResult Unavailable(string detail) => new RetryAfterResult(Problem(503, "Storage unavailable", detail), 2);
 
     private sealed record IngestResult(string? EventId, string Status, string? Error);
 
