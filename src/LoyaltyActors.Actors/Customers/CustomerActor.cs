@@ -23,6 +23,7 @@ public sealed class CustomerActor : ReceivePersistentActor
     private int _eventsSinceSnapshot;
     private IActorRef? _awaitingWrite;
     private long? _recoveredFromSnapshotAt;
+    private IActorRef? _awaitingErase;
 
     public CustomerActor(string customerId, CustomerSettings settings)
     {
@@ -79,6 +80,18 @@ public sealed class CustomerActor : ReceivePersistentActor
             PassivateIfEmpty();
         });
         Command<RebuildCustomer>(_ => RebuildFromJournal().PipeTo(Self, Sender));
+        Command<EraseCustomerData>(_ => Erase());
+        Command<DeleteMessagesSuccess>(d =>
+        {
+            _awaitingErase?.Tell(new EraseCustomerResult(true, d.ToSequenceNr));
+            _awaitingErase = null;
+        });
+        Command<DeleteMessagesFailure>(f =>
+        {
+            _log.Warning(f.Cause, "Deleting an erased customer's events failed; the erasure must be retried");
+            _awaitingErase?.Tell(new Status.Failure(new JournalUnavailableException(f.Cause)));
+            _awaitingErase = null;
+        });
         Command<Rebuilt>(r =>
         {
             var matched = Serialization.BinaryCodec.Write(r.State).AsSpan().SequenceEqual(Serialization.BinaryCodec.Write(_state));
@@ -93,9 +106,9 @@ public sealed class CustomerActor : ReceivePersistentActor
         });
         Command<SaveSnapshotSuccess>(s =>
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot of {0} failed; the journal still has every event", PersistenceId));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "A customer snapshot failed; the journal still has every event"));
         Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting old snapshots of {0} failed", PersistenceId));
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting a customer's old snapshots failed"));
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(StopCustomer.Instance)));
         Command<StopCustomer>(_ => Context.Stop(Self));
     }
@@ -147,6 +160,33 @@ public sealed class CustomerActor : ReceivePersistentActor
                 SaveSnapshot(_state);
                 _eventsSinceSnapshot = 0;
             }
+        });
+    }
+
+    /// <summary>
+    /// Persists the tombstone, then deletes every earlier event and every snapshot; replies once the events are deleted.
+    /// The actor then stops: its next incarnation recovers from the tombstone alone, an empty customer.
+    /// </summary>
+    private void Erase()
+    {
+        if (_state.EventCount == 0)
+        {
+            Sender.Tell(new EraseCustomerResult(false, 0));
+            PassivateIfEmpty();
+            return;
+        }
+
+        var decision = (Decision.Accepted)CustomerDecider.Decide(_state, new EraseCustomer(_customerId, _settings.Clock.GetCurrentInstant()), _settings.Program);
+        var replyTo = Sender;
+        _awaitingWrite = replyTo;
+        Persist(decision.Event, e =>
+        {
+            _awaitingWrite = null;
+            _state = _state.Apply(e);
+            _eventsSinceSnapshot = 0;
+            _awaitingErase = replyTo;
+            DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue));
+            DeleteMessages(LastSequenceNr - 1);
         });
     }
 

@@ -63,3 +63,13 @@ public sealed record PurchasedItemsResult(bool Known, IReadOnlyList<string> Rece
 
 /// <summary>Published on the event stream once rewards of one customer are durably in the journal.</summary>
 public sealed record RewardsPersisted(string CustomerId, IReadOnlyList<RewardIssued> Rewards);
+
+/// <summary>
+/// Erase the customer (right to be forgotten): a <see cref="CustomerErased"/> tombstone is persisted, every earlier event
+/// and every snapshot is deleted, and the aggregates drop the customer when they read the tombstone.
+/// </summary>
+public sealed record EraseCustomerData(string CustomerId) : ICustomerMessage;
+
+/// <param name="Known">False when the customer had recorded nothing (nothing was written).</param>
+/// <param name="EventsDeleted">Journal entries deleted (every event before the tombstone).</param>
+public sealed record EraseCustomerResult(bool Known, long EventsDeleted);

@@ -30,6 +30,7 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
     private readonly Dictionary<string, Task> _latestByPersistenceId = new(StringComparer.Ordinal);
     private readonly KnownIds? _known;
     private bool _inFlight;
+    private readonly string? _sqliteConnectionString;
 
     public GroupCommitSqlJournal(Config journalConfig)
         : base(journalConfig)
@@ -37,6 +38,29 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         _maxRows = Math.Max(1, journalConfig.GetInt("group-commit-max-rows", 5000));
         if (journalConfig.GetBoolean("known-ids-cache", false))
             _known = KnownIds.Load(journalConfig.GetString("connection-string"), "journal");
+        if (journalConfig.GetString("provider-name", "").Contains("SQLite", StringComparison.OrdinalIgnoreCase))
+            _sqliteConnectionString = journalConfig.GetString("connection-string");
+    }
+
+    /// <summary>
+    /// The plugin keeps the highest deleted row (flagged, payload and all) so that the highest sequence number survives.
+    /// When a later row exists, such as an erased customer's tombstone, that row is not needed: it is removed too, so an
+    /// erasure leaves no event of the customer behind.
+    /// </summary>
+    protected override async Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
+    {
+        await base.DeleteMessagesToAsync(persistenceId, toSequenceNr, cancellationToken).ConfigureAwait(false);
+        if (_sqliteConnectionString is null) return;
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var delete = connection.CreateCommand();
+        delete.CommandText = """
+            DELETE FROM journal WHERE persistence_id = $id AND sequence_number <= $to
+              AND EXISTS (SELECT 1 FROM journal later WHERE later.persistence_id = $id AND later.sequence_number > $to)
+            """;
+        delete.Parameters.AddWithValue("$id", persistenceId);
+        delete.Parameters.AddWithValue("$to", toSequenceNr);
+        await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)

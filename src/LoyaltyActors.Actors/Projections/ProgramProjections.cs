@@ -112,10 +112,10 @@ public sealed class WakeUpProjection(IActorRef customers, IClock clock) : Journa
 
     protected override void When(string customerId, CustomerEvent e)
     {
-        if (e is not WakeUpScheduled w) return;
+        if (e is not (WakeUpScheduled or CustomerErased)) return;
         if (_due.Remove(customerId, out var old)) _byTime.Remove((old, customerId));
         _sent.Remove(customerId);
-        if (w.At is { } at) Set(customerId, at);
+        if (e is WakeUpScheduled { At: { } at }) Set(customerId, at);
     }
 
     private void Set(string customerId, Instant at)

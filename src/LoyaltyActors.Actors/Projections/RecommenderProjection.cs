@@ -87,6 +87,19 @@ public sealed class RecommenderProjection : JournalProjection
                 break;
             }
 
+            case CustomerErased:
+            {
+                // what the customer's orders still contribute goes; their memos are found by the key's customer part
+                var prefix = Key(customerId, "");
+                foreach (var key in _orders.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+                {
+                    _model.RemoveOrder(_orders[key].Skus);
+                    _orders.Remove(key);
+                }
+
+                break;
+            }
+
             case ReturnRecorded r when _orders.TryGetValue(Key(customerId, r.OrderId), out var memo):
             {
                 var left = memo.Units - r.Lines.Sum(l => l.Qty);

@@ -102,6 +102,20 @@ public sealed class SegmentsProjection : JournalProjection
 
     protected override void When(string customerId, CustomerEvent e)
     {
+        if (e is CustomerErased)
+        {
+            if (_customers.Remove(customerId, out var gone))
+            {
+                AddActivity(gone, -1);
+                var was = _model.SegmentOf(customerId);
+                _model.Remove(customerId);
+                if (was is not null) Notify(customerId, was, null, e.OccurredAt);
+                _viewStale = true;
+            }
+
+            return;
+        }
+
         if (e.OccurredAt > _reference) _reference = e.OccurredAt;
         _customers.TryGetValue(customerId, out var a);
         var before = a;

@@ -70,6 +70,12 @@ public sealed class StatsProjection : JournalProjection
 
     protected override void When(string customerId, CustomerEvent e)
     {
+        if (e is CustomerErased)
+        {
+            _customers.Remove(customerId);
+            return;
+        }
+
         var c = Customer(customerId);
         switch (e)
         {

@@ -24,6 +24,7 @@ internal static class BinaryCodec
     public const string Reward = "G1";
     public const string WakeUp = "K1";
     public const string Discarded = "Q1";
+    public const string Erased = "E1";
     public const string CustomerSnapshotV1 = "S1";
     public const string CustomerSnapshot = "S2";
 
@@ -40,6 +41,7 @@ internal static class BinaryCodec
         RewardIssued => Reward,
         WakeUpScheduled => WakeUp,
         HeldReturnDiscarded => Discarded,
+        CustomerErased => Erased,
         CustomerState => CustomerSnapshot,
         _ => throw new ArgumentException($"No manifest for {o.GetType().FullName}", nameof(o)),
     };
@@ -123,6 +125,9 @@ internal static class BinaryCodec
                 case WakeUpScheduled k:
                     WriteHead(w, k);
                     WriteOptionalInstant(w, k.At);
+                    break;
+                case CustomerErased x:
+                    WriteHead(w, x);
                     break;
                 case HeldReturnDiscarded q:
                     WriteHead(w, q);
@@ -226,6 +231,12 @@ internal static class BinaryCodec
             {
                 var (id, at) = ReadHead(r);
                 return new WakeUpScheduled(id, at, ReadOptionalInstant(r));
+            }
+
+            case Erased:
+            {
+                var (id, at) = ReadHead(r);
+                return new CustomerErased(id, at);
             }
 
             case Discarded:

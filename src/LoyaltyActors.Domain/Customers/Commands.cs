@@ -37,3 +37,7 @@ public sealed record RedeemPoints(string EventId, string CustomerId, Instant Occ
 /// </summary>
 public sealed record AdvanceClock(string CustomerId, Instant OccurredAt)
     : CustomerCommand("tick@" + OccurredAt.ToUnixTimeTicks(), CustomerId, OccurredAt);
+
+/// <summary>Not from the wire: an operator erases the customer (right to be forgotten).</summary>
+public sealed record EraseCustomer(string CustomerId, Instant OccurredAt)
+    : CustomerCommand("erase@" + OccurredAt.ToUnixTimeTicks(), CustomerId, OccurredAt);

@@ -51,6 +51,8 @@ public static class CustomerDecider
     public static Decision Decide(CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
         if (command is AdvanceClock tick) return DecideTick(state, tick, program);
+        if (command is EraseCustomer erase)
+            return new Decision.Accepted(new CustomerErased(erase.EventId, erase.OccurredAt));
         if (state.HasSeen(command.EventId)) return Decision.Duplicate.Instance;
 
         var events = new List<CustomerEvent>();

@@ -165,9 +165,11 @@ public sealed record CustomerState(
             },
             RewardIssued rw => this with { Rewards = Rewards.Add(new IssuedReward(rw.EventId, rw.OccurredAt, rw.RuleId, rw.RuleVersion, rw.Reward)) },
             WakeUpScheduled w => this with { WakeUpAt = w.At },
+            CustomerErased => Empty,
             HeldReturnDiscarded hd => WithoutHeld(hd.OrderId, hd.HeldEventId) with { DiscardedReturns = DiscardedReturns + 1 },
             _ => throw new ArgumentException($"Unknown customer event {evt.GetType().Name}", nameof(evt)),
         };
+        if (evt is CustomerErased) return next;
         return next with
         {
             EventIds = evt is ProgramEvent ? EventIds : EventIds.Add(evt.EventId),

@@ -106,3 +106,9 @@ public sealed record WakeUpScheduled(string EventId, Instant OccurredAt, Instant
 /// <summary>The held return <paramref name="HeldEventId"/> could not be applied to its order when it arrived.</summary>
 public sealed record HeldReturnDiscarded(string EventId, Instant OccurredAt, string OrderId, string HeldEventId, string Reason)
     : ProgramEvent(EventId, OccurredAt);
+
+/// <summary>
+/// The customer was erased: every earlier event of the customer is deleted from the journal, and each read model and
+/// aggregate drops what it holds for the customer when it reads this tombstone. It carries nothing about the customer.
+/// </summary>
+public sealed record CustomerErased(string EventId, Instant OccurredAt) : ProgramEvent(EventId, OccurredAt);

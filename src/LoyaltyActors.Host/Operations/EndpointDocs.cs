@@ -16,6 +16,8 @@ public static class EndpointDocs
                 + "400 unparsable body; 413 too large; 503 + Retry-After when the journal did not confirm in time (re-sending is safe: event_id dedupes)."),
             ["GET /v1/customers/{id}"] = ("Customer profile",
                 "The customer's profile (RFM, lifetimes figures, behaviour score, preference, loyalty, points, tier, segment); with as_of (ISO-8601 instant or date) as it was then. 404 for a customer with no events."),
+            ["DELETE /v1/customers/{id}"] = ("Erase a customer (admin)",
+                "Right to be forgotten: a tombstone is persisted, every earlier event and every snapshot of the customer is deleted from the journal, and the segments, recommender, statistics and timers drop the customer when they read the tombstone. 200 {customer_id, erased, events_deleted}; 404 for a customer with no events."),
             ["GET /v1/customers/{id}/summary"] = ("Lifetimes summary of one customer",
                 "frequency, recency, T, monetary_value as Python lifetimes' summary_data_from_transaction_data computes them, as of as_of (date, default today), freq D|W, freq_multiplier N."),
             ["POST /v1/customers/{id}/redeem"] = ("Redeem points",
@@ -30,5 +32,13 @@ public static class EndpointDocs
                 "Items bought together with sku at least Loyalty:Recommender:SimilarMinPairCount times, by lift (default) or cosine (measure), at most limit (default 10). 404 for a SKU in no order."),
             ["GET /v1/customers/{id}/recommendations"] = ("Recommendations for a customer",
                 "Top-N SKUs (limit, default 10) the customer has not bought, with the evidence behind each (because_of, co_count, lift, confidence); popular items fill the rest."),
+            ["GET /v1/customers/{id}/explain"] = ("Why the scores are what they are",
+                "The loyalty sigmoid term by term (a·L1, b·L2, c·L3, bias, their sum the logit), the behaviour score's terms, distances to every segment centroid with the nearest, and the evidence behind each recommendation."),
+            ["GET /v1/notifications/stream"] = ("Live notifications (Server-Sent Events)",
+                "One frame per notification: id: <notification_id>, event: <type> (reward.issued), data: {notification_id, type, customer_id, occurred_at, data}. A reconnect with Last-Event-ID first replays what was missed from the outbox; comment heartbeats keep the connection open."),
+            ["GET /v1/notifications"] = ("Webhook deliveries (operators)",
+                "The outbox's deliveries, optionally filtered by status (pending, delivered, dead, disabled), at most limit (default 1000); 400 naming status for an unknown one."),
+            ["POST /v1/webhooks/shopify"] = ("Shopify order and refund webhooks",
+                "Topics orders/create and refunds/create (X-Shopify-Topic), X-Shopify-Hmac-Sha256 verified over the raw body with Loyalty:Shopify:Secret (401 when wrong). Orders become purchases, refunds returns; a retried delivery is a duplicate; guest orders are kept under shopify-guest."),
         };
 }

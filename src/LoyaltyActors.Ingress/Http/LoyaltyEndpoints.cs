@@ -22,6 +22,7 @@ public static class LoyaltyEndpoints
     {
         app.MapPost("/v1/events", PostEvents);
         app.MapGet("/v1/customers/{id}", GetCustomer);
+        app.MapDelete("/v1/customers/{id}", EraseCustomer);
         app.MapGet("/v1/customers/{id}/summary", GetSummary);
         app.MapPost("/v1/customers/{id}/redeem", Redeem);
         app.MapGet("/health", Health);
@@ -102,6 +103,30 @@ public static class LoyaltyEndpoints
 
         var status = rejected == 0 ? 200 : accepted + duplicates == 0 ? 422 : 207;
         return Results.Json(reply, LoyaltyJson.Options, statusCode: status);
+    }
+
+    /// <summary>
+    /// Erases a customer (admin): its events and snapshots leave the journal, and the aggregates drop the customer when
+    /// they read the tombstone left in its place.
+    /// </summary>
+    private static async Task<IResult> EraseCustomer(string id, IRequiredActor<CustomerRegion> customers, IngressOptions options)
+    {
+        object? reply;
+        try
+        {
+            reply = await customers.ActorRef.Ask<object>(new EraseCustomerData(id), options.WriteTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Unavailable("the journal did not confirm the erasure in time; retry (erasing again is safe)");
+        }
+
+        return reply switch
+        {
+            EraseCustomerResult { Known: false } => Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'"),
+            EraseCustomerResult r => Results.Json(new { customer_id = id, erased = true, events_deleted = r.EventsDeleted }, LoyaltyJson.Options),
+            _ => Unavailable("the journal did not accept the erasure; retry (erasing again is safe)"),
+        };
     }
 
     private static async Task<IResult> GetCustomer(string id, string? as_of, IRequiredActor<CustomerRegion> customers,
