@@ -72,8 +72,10 @@ public static class LoyaltyServer
                 Aggregators = config.Aggregators.Enabled,
                 Rewards = new RewardNotifications(sp.GetRequiredService<LoyaltyActors.Notifications.INotificationSink>()),
             }, sp.GetRequiredService<ModelStore>()));
+        var pseudonyms = config.ToPseudonyms();
+        builder.Services.AddSingleton(pseudonyms);
         builder.Services.AddSingleton(sp => new EventIngestor(
-            sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout));
+            sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout, pseudonyms));
         builder.Services.AddLoyaltyNotifications(notifications);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(config.ToShopifyOptions());
@@ -88,6 +90,18 @@ public static class LoyaltyServer
         if (keys.IsEmpty)
             app.Logger.LogWarning("no API keys configured (Loyalty:Security:ApiKeys): every endpoint and the TCP ingress are open, so the server listens on loopback only");
         app.UseApiKeys(keys);
+        if (pseudonyms.Enabled)
+        {
+            // Customer paths address the pseudonym: the {id} route value is mapped before the endpoint binds it.
+            app.Use((context, next) =>
+            {
+                if (context.Request.RouteValues.TryGetValue("id", out var id) && id is string raw
+                    && context.Request.Path.StartsWithSegments("/v1/customers"))
+                    context.Request.RouteValues["id"] = pseudonyms.Map(raw);
+                return next(context);
+            });
+        }
+
         app.MapLoyaltyEndpoints();
         app.MapNotificationEndpoints();
         app.MapStatsEndpoints();

@@ -32,10 +32,14 @@ public sealed class OfflineEngine : IAsyncDisposable
         System = system;
         Customers = customers;
         Ingress = ingress;
-        Ingestor = new EventIngestor(customers, ingress.WriteTimeout);
+        Pseudonyms = config.ToPseudonyms();
+        Ingestor = new EventIngestor(customers, ingress.WriteTimeout, Pseudonyms);
     }
 
     public LoyaltyConfig Config { get; }
+
+    /// <summary>The edge's customer-id mapping: offline commands address customers exactly as the server does.</summary>
+    public LoyaltyActors.Ingress.Security.CustomerPseudonyms Pseudonyms { get; }
 
     /// <summary>The actor-side settings this engine runs with (customers, journal, aggregators).</summary>
     public LoyaltyActorsOptions Options { get; }

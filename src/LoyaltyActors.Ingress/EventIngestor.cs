@@ -21,8 +21,10 @@ public sealed class StorageUnavailableException(string message, Exception? inner
 /// sends each customer its commands in one message, and waits for the journal's confirmation.
 /// Events of one customer keep their order; different customers are written concurrently.
 /// </summary>
-public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout)
+public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Security.CustomerPseudonyms? pseudonyms = null)
 {
+    private readonly Security.CustomerPseudonyms _pseudonyms = pseudonyms ?? Security.CustomerPseudonyms.None;
+
     public async Task<EventOutcome[]> IngestAsync(IReadOnlyList<WireResult> events, CancellationToken cancellationToken = default)
     {
         var outcomes = new EventOutcome[events.Count];
@@ -35,6 +37,8 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout)
                 outcomes[i] = new EventOutcome(e.Error!.EventId, EventOutcome.Rejected, e.Error.ToString(), RejectionKind.Invalid);
                 continue;
             }
+
+            if (_pseudonyms.Enabled) command = command with { CustomerId = _pseudonyms.Map(command.CustomerId) };
 
             if (!byCustomer.TryGetValue(command.CustomerId, out var group))
                 byCustomer[command.CustomerId] = group = ([], []);

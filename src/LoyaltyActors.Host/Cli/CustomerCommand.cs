@@ -41,7 +41,7 @@ public static class CustomerCommand
             }
 
             await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
-            var customerId = result.GetValue(id)!;
+            var customerId = engine.Pseudonyms.Map(result.GetValue(id)!);
             var reply = await engine.Customers.Ask<ProfileResult>(new GetProfile(customerId, at), TimeSpan.FromSeconds(60), ct);
             if (reply.Profile is null)
             {

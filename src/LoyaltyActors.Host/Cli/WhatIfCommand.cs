@@ -95,7 +95,7 @@ public static class WhatIfCommand
             var shadowSettings = ConfigLoader.Bind(shadowConfiguration).ToActorsOptions(data, clock).Customers;
 
             await using var engine = await OfflineEngine.StartAsync(data, result.GetValue(config), clock, ct);
-            var id = result.GetValue(customer)!;
+            var id = engine.Pseudonyms.Map(result.GetValue(customer)!);
             var now = at ?? clock.GetCurrentInstant();
             var journal = await JournalOf(engine, id, now, ct);
             if (journal.Count == 0)

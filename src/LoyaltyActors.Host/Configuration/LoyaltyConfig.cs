@@ -77,6 +77,23 @@ public sealed class LoyaltyConfig
     public sealed class SecurityConfig
     {
         public List<ApiKeyConfig> ApiKeys { get; set; } = [];
+
+        /// <summary>When set (16+ characters), customer ids are replaced at the edge by a keyed pseudonym.</summary>
+        public string? PseudonymKey { get; set; }
+    }
+
+    /// <summary>The edge's customer-id mapping (<c>Loyalty:Security:PseudonymKey</c>), identity when no key is set.</summary>
+    public CustomerPseudonyms ToPseudonyms()
+    {
+        if (string.IsNullOrEmpty(Security.PseudonymKey)) return CustomerPseudonyms.None;
+        try
+        {
+            return CustomerPseudonyms.WithKey(Security.PseudonymKey);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException(ex.Message.Split(" (Parameter")[0]);
+        }
     }
 
     public sealed class ApiKeyConfig
