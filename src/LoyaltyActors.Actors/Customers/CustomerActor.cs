@@ -12,105 +12,140 @@ namespace LoyaltyActors.Actors.Customers;
 /// batch, folds them, and replies once — after the journal has them. Idle customers ask their
 /// parent (the local region or a cluster shard) to passivate them.
 /// </summary>
-public sealed class CustomerActor : ReceivePersistentActor
+public sealed class CustomerActor : UntypedPersistentActor
 {
     public const string PersistencePrefix = "customer-";
 
     private readonly string _customerId;
     private readonly CustomerSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private CustomerState _state = CustomerState.Empty;
     private int _eventsSinceSnapshot;
     private IActorRef? _awaitingWrite;
     private long? _recoveredFromSnapshotAt;
     private IActorRef? _awaitingErase;
 
+    /// <remarks>
+    /// Handlers are two switches rather than per-instance Receive registrations: a customer actor is created by the
+    /// hundred thousand, and registered handlers cost every instance its own delegates and tables.
+    /// </remarks>
     public CustomerActor(string customerId, CustomerSettings settings)
     {
         _customerId = customerId;
         _settings = settings;
+    }
 
-        Recover<SnapshotOffer>(offer =>
+    protected override void OnRecover(object message)
+    {
+        switch (message)
         {
-            _state = (CustomerState)offer.Snapshot;
-            _recoveredFromSnapshotAt = offer.Metadata.SequenceNr;
-        });
-        Recover<CustomerEvent>(e =>
-        {
-            _state = _state.Apply(e);
-            _eventsSinceSnapshot++;
-        });
-        Recover<RecoveryCompleted>(_ => Context.SetReceiveTimeout(_settings.PassivateAfter));
+            case SnapshotOffer offer:
+                _state = (CustomerState)offer.Snapshot;
+                _recoveredFromSnapshotAt = offer.Metadata.SequenceNr;
+                break;
+            case CustomerEvent e:
+                _state = _state.Apply(e);
+                _eventsSinceSnapshot++;
+                break;
+            case RecoveryCompleted:
+                Context.SetReceiveTimeout(_settings.PassivateAfter);
+                break;
+        }
+    }
 
-        Command<RecordEvents>(Record);
-        Command<GetProfile>(q =>
+    protected override void OnCommand(object message)
+    {
+        switch (message)
         {
-            if (q.AsOf is { } asOf && _state.EventCount > 0 && !(_state.LastEventAt <= asOf))
-                ProfileAsOf(asOf).PipeTo(Sender);
-            else
-                Sender.Tell(new ProfileResult(_state.EventCount == 0 ? null : Profile(_state, q.AsOf)));
-            PassivateIfEmpty();
-        });
-        Command<GetSummary>(q =>
-        {
-            if (!(q.FrequencyMultiplier > 0) || !double.IsFinite(q.FrequencyMultiplier))
-            {
-                Sender.Tell(new Status.Failure(new ArgumentOutOfRangeException(nameof(q.FrequencyMultiplier), "freq_multiplier must be a positive number")));
-                return;
-            }
+            case RecordEvents cmd:
+                Record(cmd);
+                break;
+            case GetProfile q:
+                if (q.AsOf is { } asOf && _state.EventCount > 0 && !(_state.LastEventAt <= asOf))
+                    ProfileAsOf(asOf).PipeTo(Sender);
+                else
+                    Sender.Tell(new ProfileResult(_state.EventCount == 0 ? null : Profile(_state, q.AsOf)));
+                PassivateIfEmpty();
+                break;
+            case GetSummary q:
+                if (!(q.FrequencyMultiplier > 0) || !double.IsFinite(q.FrequencyMultiplier))
+                {
+                    Sender.Tell(new Status.Failure(new ArgumentOutOfRangeException(nameof(q.FrequencyMultiplier), "freq_multiplier must be a positive number")));
+                    break;
+                }
 
-            Sender.Tell(new SummaryResult(_state.EventCount > 0,
-                LifetimesSummaries.Compute(_state.PurchaseDays, q.AsOf, q.Frequency, q.FrequencyMultiplier)));
-            PassivateIfEmpty();
-        });
-        Command<GetCustomerState>(_ => Sender.Tell(new CustomerStateResult(_state, _recoveredFromSnapshotAt, LastSequenceNr)));
-        Command<GetPurchasedItems>(q =>
-        {
-            var bought = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var order in _state.OrdersById.Values)
-                foreach (var line in order.Lines)
-                    bought.Add(line.Sku);
-            var recent = _state.OrdersById.Values
-                .OrderByDescending(o => o.At)
-                .Take(Math.Max(1, q.RecentOrders))
-                .SelectMany(o => o.Lines.Select(l => l.Sku))
-                .Distinct(StringComparer.Ordinal)
-                .ToList();
-            Sender.Tell(new PurchasedItemsResult(_state.EventCount > 0, recent, bought));
-            PassivateIfEmpty();
-        });
-        Command<RebuildCustomer>(_ => RebuildFromJournal().PipeTo(Self, Sender));
-        Command<EraseCustomerData>(_ => Erase());
-        Command<DeleteMessagesSuccess>(d =>
-        {
-            _awaitingErase?.Tell(new EraseCustomerResult(true, d.ToSequenceNr));
-            _awaitingErase = null;
-        });
-        Command<DeleteMessagesFailure>(f =>
-        {
-            _log.Warning(f.Cause, "Deleting an erased customer's events failed; the erasure must be retried");
-            _awaitingErase?.Tell(new Status.Failure(new JournalUnavailableException(f.Cause)));
-            _awaitingErase = null;
-        });
-        Command<Rebuilt>(r =>
-        {
-            var matched = Serialization.BinaryCodec.Write(r.State).AsSpan().SequenceEqual(Serialization.BinaryCodec.Write(_state));
-            _state = r.State;
-            if (_state.EventCount > 0)
-            {
-                SaveSnapshot(_state);
-                _eventsSinceSnapshot = 0;
-            }
+                Sender.Tell(new SummaryResult(_state.EventCount > 0,
+                    LifetimesSummaries.Compute(_state.PurchaseDays, q.AsOf, q.Frequency, q.FrequencyMultiplier)));
+                PassivateIfEmpty();
+                break;
+            case GetCustomerState:
+                Sender.Tell(new CustomerStateResult(_state, _recoveredFromSnapshotAt, LastSequenceNr));
+                break;
+            case GetPurchasedItems q:
+                PurchasedItems(q);
+                break;
+            case RebuildCustomer:
+                RebuildFromJournal().PipeTo(Self, Sender);
+                break;
+            case EraseCustomerData:
+                Erase();
+                break;
+            case DeleteMessagesSuccess d:
+                _awaitingErase?.Tell(new EraseCustomerResult(true, d.ToSequenceNr));
+                _awaitingErase = null;
+                break;
+            case DeleteMessagesFailure f:
+                Log.Warning(f.Cause, "Deleting an erased customer's events failed; the erasure must be retried");
+                _awaitingErase?.Tell(new Status.Failure(new JournalUnavailableException(f.Cause)));
+                _awaitingErase = null;
+                break;
+            case Rebuilt r:
+                var matched = Serialization.BinaryCodec.Write(r.State).AsSpan().SequenceEqual(Serialization.BinaryCodec.Write(_state));
+                _state = r.State;
+                if (_state.EventCount > 0)
+                {
+                    SaveSnapshot(_state);
+                    _eventsSinceSnapshot = 0;
+                }
 
-            Sender.Tell(new RebuildCustomerResult(_customerId, r.Events, matched));
-        });
-        Command<SaveSnapshotSuccess>(s =>
-            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "A customer snapshot failed; the journal still has every event"));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting a customer's old snapshots failed"));
-        Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(StopCustomer.Instance)));
-        Command<StopCustomer>(_ => Context.Stop(Self));
+                Sender.Tell(new RebuildCustomerResult(_customerId, r.Events, matched));
+                break;
+            case SaveSnapshotSuccess ok:
+                DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure f:
+                Log.Warning(f.Cause, "A customer snapshot failed; the journal still has every event");
+                break;
+            case DeleteSnapshotsSuccess:
+                break;
+            case DeleteSnapshotsFailure f:
+                Log.Warning(f.Cause, "Deleting a customer's old snapshots failed");
+                break;
+            case ReceiveTimeout:
+                Context.Parent.Tell(new Passivate(StopCustomer.Instance));
+                break;
+            case StopCustomer:
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void PurchasedItems(GetPurchasedItems q)
+    {
+        var bought = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var order in _state.OrdersById.Values)
+            foreach (var line in order.Lines)
+                bought.Add(line.Sku);
+        var recent = _state.OrdersById.Values
+            .OrderByDescending(o => o.At)
+            .Take(Math.Max(1, q.RecentOrders))
+            .SelectMany(o => o.Lines.Select(l => l.Sku))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Sender.Tell(new PurchasedItemsResult(_state.EventCount > 0, recent, bought));
+        PassivateIfEmpty();
     }
 
     public override string PersistenceId => PersistencePrefix + _customerId;
