@@ -77,6 +77,7 @@ public static class LoyaltyServer
         builder.Services.AddSingleton(sp => new EventIngestor(
             sp.GetRequiredService<IRequiredActor<CustomerRegion>>().ActorRef, ingress.WriteTimeout, pseudonyms));
         builder.Services.AddLoyaltyNotifications(notifications);
+        builder.Services.AddSingleton<ICustomerErasure>(sp => new OutboxErasure(sp.GetRequiredService<NotificationOutbox>()));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(config.ToShopifyOptions());
         builder.Services.AddSingleton(_ => new ShopifyOrderIndex(Path.Combine(serve.DataDir, "shopify.db")));

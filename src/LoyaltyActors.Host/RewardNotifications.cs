@@ -28,3 +28,9 @@ public sealed class RewardNotifications(INotificationSink sink) : IRewardSink
         sink.EnqueueAsync(batch).AsTask().GetAwaiter().GetResult();
     }
 }
+
+/// <summary>Erasing a customer also empties the notification outbox of it (sent or pending).</summary>
+public sealed class OutboxErasure(NotificationOutbox outbox) : LoyaltyActors.Ingress.Http.ICustomerErasure
+{
+    public int EraseCustomer(string customerId) => outbox.EraseCustomer(customerId);
+}

@@ -341,6 +341,38 @@ public sealed class NotificationOutbox : IDisposable
         lock (_gate) _db.Dispose();
     }
 
+    /// <summary>
+    /// Forgets a customer (erasure): every notification about <paramref name="customerId"/> and all its deliveries,
+    /// sent or not, leave the outbox; a pending one is never sent. Returns how many notifications went.
+    /// </summary>
+    public int EraseCustomer(string customerId)
+    {
+        lock (_gate)
+        {
+            var ids = _notifications.Find(n => n.CustomerId == customerId).Select(n => n.Id).ToList();
+            if (ids.Count == 0) return 0;
+            _db.BeginTrans();
+            try
+            {
+                foreach (var id in ids)
+                {
+                    _deliveries.DeleteMany(d => d.NotificationId == id);
+                    _notifications.Delete(id);
+                }
+
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+
+            _db.Checkpoint();
+            return ids.Count;
+        }
+    }
+
     private bool UpdatePending(string deliveryId, Action<DeliveryRecord> change)
     {
         lock (_gate)

@@ -109,7 +109,8 @@ public static class LoyaltyEndpoints
     /// Erases a customer (admin): its events and snapshots leave the journal, and the aggregates drop the customer when
     /// they read the tombstone left in its place.
     /// </summary>
-    private static async Task<IResult> EraseCustomer(string id, IRequiredActor<CustomerRegion> customers, IngressOptions options)
+    private static async Task<IResult> EraseCustomer(string id, IRequiredActor<CustomerRegion> customers, IngressOptions options,
+        IEnumerable<ICustomerErasure> stores)
     {
         object? reply;
         try
@@ -124,7 +125,11 @@ public static class LoyaltyEndpoints
         return reply switch
         {
             EraseCustomerResult { Known: false } => Problem(404, "Unknown customer", $"no events are recorded for customer '{id}'"),
-            EraseCustomerResult r => Results.Json(new { customer_id = id, erased = true, events_deleted = r.EventsDeleted }, LoyaltyJson.Options),
+            EraseCustomerResult r => Results.Json(new
+            {
+                customer_id = id, erased = true, events_deleted = r.EventsDeleted,
+                other_records_deleted = stores.Sum(s => s.EraseCustomer(id)),
+            }, LoyaltyJson.Options),
             _ => Unavailable("the journal did not accept the erasure; retry (erasing again is safe)"),
         };
     }
@@ -300,4 +305,11 @@ public static class LoyaltyEndpoints
             return inner.ExecuteAsync(httpContext);
         }
     }
+}
+
+/// <summary>A store outside the journal holding customer data (e.g. the notification outbox), forgotten on erasure.</summary>
+public interface ICustomerErasure
+{
+    /// <summary>Deletes what is kept about <paramref name="customerId"/>; returns how many records went.</summary>
+    int EraseCustomer(string customerId);
 }
