@@ -103,12 +103,10 @@ public static class LoyaltyActorsHosting
                 registry.Register<SegmentsAggregator>(aggregators);
                 registry.Register<StatsAggregator>(aggregators);
 
-                // The recommender's pair counting is the heaviest fold: each SKU partition runs on its own actor and
-                // journal stream (so on its own core), and a router merges their answers.
-                var partitions = RecommenderPartitions.Load(models, options.Recommender, message => system.Log.Warning("{0}", message))
-                    .Select(p => system.ActorOf(ProjectionActor.Props([p], models, options.Projections), $"recommender-{p.Partition}"))
-                    .ToArray();
-                registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions), "recommender"));
+                // The recommender's pair counting is the heaviest fold: each SKU partition runs on its own actor (so on
+                // its own core), fed by one journal stream of its own, and the router merges their answers.
+                var partitions = RecommenderPartitions.Load(models, options.Recommender, message => system.Log.Warning("{0}", message));
+                registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions, models, options.Projections), "recommender"));
             });
     }
 }

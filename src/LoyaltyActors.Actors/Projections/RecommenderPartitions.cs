@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using LoyaltyActors.Domain.Recommendations;
@@ -92,16 +93,41 @@ public static class RecommenderPartitions
 }
 
 /// <summary>
-/// The recommender's front: registered as the recommender aggregator, it fans each query out to the partition actors
-/// (each a <see cref="ProjectionActor"/> over one <see cref="RecommenderProjection"/>) and replies with the merged answer,
-/// without waiting in its own mailbox: queries run concurrently. The partitions follow the journal independently, so
-/// just after new events a merged answer may mix partitions a few events apart; once they have caught up, it is exactly
-/// the whole model's.
+/// The live recommender: one child actor per SKU partition (each folding its own <see cref="RecommenderProjection"/>, so
+/// the pair counting of the partitions runs concurrently, and saving it with its own offset every N events, every T
+/// seconds and when stopped), fed by one journal stream: each batch is read and deserialised once and handed to every
+/// partition, and the next batch is read when all of them have applied it (back-pressure; each skips what it already
+/// has, so partitions resumed from different offsets share the stream from the least of them). It fans each query out
+/// to the partitions and replies with the merged answer without waiting in its own mailbox, so queries run
+/// concurrently. Partitions apply a batch at their own pace, so just after new events a merged answer may mix
+/// partitions one batch apart; once they have caught up, it is exactly the whole model's.
 /// </summary>
-public sealed class RecommenderRouter : ReceiveActor
+public sealed class RecommenderRouter : ReceiveActor, IWithTimers
 {
-    public RecommenderRouter(IReadOnlyList<IActorRef> partitions, TimeSpan patience)
+    /// <summary>How long the feed waits for every partition to apply one batch before it restarts.</summary>
+    private static readonly TimeSpan FeedPatience = TimeSpan.FromMinutes(2);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef[] _partitions;
+    private long _fedUpTo;
+    private UniqueKillSwitch? _feed;
+
+    public RecommenderRouter(IReadOnlyList<RecommenderProjection> projections, ModelStore store, ProjectionSettings settings, TimeSpan patience)
     {
+        // Before any batch is fed, the projections' offsets are the saved ones: the feed starts after the least.
+        _fedUpTo = projections.Min(p => p.Offset);
+        _partitions = projections
+            .Select(p => Context.ActorOf(Akka.Actor.Props.Create(() => new RecommenderPartitionActor(p, store, settings)), $"partition-{p.Partition}"))
+            .ToArray();
+
+        Receive<Fed>(f => _fedUpTo = f.Offset);
+        Receive<FeedFailed>(f =>
+        {
+            _log.Error(f.Cause, "The recommender lost its journal stream after offset {0}; restarting it in 1 s", _fedUpTo);
+            Timers.StartSingleTimer("feed", RestartFeed.Instance, TimeSpan.FromSeconds(1));
+        });
+        Receive<RestartFeed>(_ => StartFeed());
+        Receive<FeedCompleted>(_ => { });
         ReceiveAny(query =>
         {
             if (!RecommenderPartitions.Handles(query))
@@ -110,11 +136,121 @@ public sealed class RecommenderRouter : ReceiveActor
                 return;
             }
 
-            RecommenderPartitions.AnswerAsync(query, partitions.Count, (i, q) => partitions[i].Ask<object>(q, patience))
+            var partitions = _partitions;
+            RecommenderPartitions.AnswerAsync(query, partitions.Length, (i, q) => partitions[i].Ask<object>(q, patience))
                 .PipeTo(Sender, failure: ex => new Status.Failure(ex));
         });
     }
 
-    public static Props Props(IReadOnlyList<IActorRef> partitions, TimeSpan? patience = null) =>
-        Akka.Actor.Props.Create(() => new RecommenderRouter(partitions, patience ?? TimeSpan.FromSeconds(10)));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IReadOnlyList<RecommenderProjection> partitions, ModelStore store, ProjectionSettings settings, TimeSpan? patience = null) =>
+        Akka.Actor.Props.Create(() => new RecommenderRouter(partitions, store, settings, patience ?? TimeSpan.FromSeconds(10)));
+
+    protected override void PreStart() => StartFeed();
+
+    protected override void PostStop() => _feed?.Shutdown(); // the children save when they stop
+
+    private void StartFeed()
+    {
+        _feed?.Shutdown();
+        var partitions = _partitions;
+        _feed = JournalEvents.LiveCustomerEvents(Context.System, _fedUpTo)
+            .GroupedWithin(1000, TimeSpan.FromMilliseconds(20))
+            .SelectAsync(1, async batch =>
+            {
+                var message = new FeedBatch(batch.ToList());
+                await Task.WhenAll(partitions.Select(p => p.Ask<BatchApplied>(message, FeedPatience)));
+                return new Fed(message.Events[^1].Offset);
+            })
+            .ViaMaterialized(KillSwitches.Single<Fed>(), Keep.Right)
+            .To(Sink.ActorRef<Fed>(Self, FeedCompleted.Instance, ex => new FeedFailed(ex)))
+            .Run(Context.System.Materializer());
+    }
+
+    private sealed record Fed(long Offset);
+
+    private sealed record FeedFailed(Exception Cause);
+
+    private sealed class FeedCompleted
+    {
+        public static readonly FeedCompleted Instance = new();
+    }
+
+    private sealed class RestartFeed
+    {
+        public static readonly RestartFeed Instance = new();
+    }
+}
+
+/// <summary>A batch of journal events for every recommender partition (shared, read-only).</summary>
+internal sealed record FeedBatch(IReadOnlyList<JournalEvent> Events);
+
+/// <summary>A partition has applied a <see cref="FeedBatch"/>.</summary>
+internal sealed class BatchApplied
+{
+    public static readonly BatchApplied Instance = new();
+}
+
+/// <summary>
+/// One recommender partition: applies the batches the <see cref="RecommenderRouter"/> feeds it, answers queries about
+/// its partition from memory, and saves its model with its offset every N events, every T seconds and when stopped.
+/// </summary>
+internal sealed class RecommenderPartitionActor : ReceiveActor, IWithTimers
+{
+    private readonly RecommenderProjection _projection;
+    private readonly ModelStore _store;
+    private readonly ProjectionSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _appliedSinceSave;
+
+    public RecommenderPartitionActor(RecommenderProjection projection, ModelStore store, ProjectionSettings settings)
+    {
+        _projection = projection;
+        _store = store;
+        _settings = settings;
+        Receive<FeedBatch>(batch =>
+        {
+            foreach (var e in batch.Events) _projection.Apply(e);
+            _appliedSinceSave += batch.Events.Count;
+            if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
+            Sender.Tell(BatchApplied.Instance);
+        });
+        Receive<SaveNow>(_ =>
+        {
+            if (_appliedSinceSave > 0) Save();
+        });
+        ReceiveAny(query =>
+        {
+            if (_projection.Answer(query) is { } answer) Sender.Tell(answer);
+            else Unhandled(query);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("save", SaveNow.Instance, _settings.SaveEvery);
+
+    protected override void PostStop() => Save();
+
+    private void Save()
+    {
+        try
+        {
+            _projection.Save(_store);
+            _log.Info("Saved projection {0} at offset {1} ({2} events consumed)", _projection.Name, _projection.Offset, _projection.EventsConsumed);
+        }
+        catch (Exception ex)
+        {
+            // The journal still has every event; the next save (or a restart from the older snapshot) catches up.
+            _log.Warning(ex, "Saving projection {0} at offset {1} failed", _projection.Name, _projection.Offset);
+        }
+
+        _appliedSinceSave = 0;
+    }
+
+    private sealed class SaveNow
+    {
+        public static readonly SaveNow Instance = new();
+    }
 }

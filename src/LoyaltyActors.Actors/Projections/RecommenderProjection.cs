@@ -8,8 +8,8 @@ namespace LoyaltyActors.Actors.Projections;
 /// <param name="MaxPairsPerOrder">Pairs counted per order; larger baskets are capped and the cap is reported.</param>
 /// <param name="SimilarMinPairCount">Co-purchases needed before two items can be called similar.</param>
 /// <param name="Partitions">
-/// SKU partitions (≥ 1), each its own projection counting the pairs of its SKUs on its own actor and journal stream
-/// (see <see cref="SkuPartition"/>); 1 = one model.
+/// SKU partitions (≥ 1), each its own projection counting the pairs of its SKUs on its own actor, all fed by one
+/// journal stream (see <see cref="SkuPartition"/>, <see cref="RecommenderRouter"/>); 1 = one model.
 /// </param>
 public sealed record RecommenderSettings(int MaxPairsPerOrder = 1000, long SimilarMinPairCount = 5, int Partitions = RecommenderSettings.DefaultPartitions)
 {
