@@ -125,7 +125,7 @@ public sealed class ProjectionResumeTests : IDisposable
     }
 
     /// <summary>Purchases, some full and partial returns, views and reviews of 300 customers, in journal order.</summary>
-    private static List<JournalEvent> History(int count)
+    internal static List<JournalEvent> History(int count)
     {
         var random = new Random(7);
         var start = Instant.FromUtc(2024, 1, 1, 0, 0);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using LoyaltyActors.Domain.Customers;
 using Akka.Hosting;
 using LoyaltyActors.Actors.Customers;
@@ -95,14 +96,17 @@ public static class LoyaltyActorsHosting
                 if (!options.Aggregators) return;
 
                 // The aggregators follow the journal live; offline commands run the same projections directly.
-                // One host, one journal stream for both: each event is read and deserialised once.
+                // One host, one journal stream for segments and stats: each event is read and deserialised once.
                 var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
-                var recommender = RecommenderProjection.Load(models, options.Recommender);
                 var stats = StatsProjection.Load(models, options.Customers.Scoring.Loyalty);
-                var aggregators = system.ActorOf(ProjectionActor.Props([segments, recommender, stats], models, options.Projections), "aggregators");
+                var aggregators = system.ActorOf(ProjectionActor.Props([segments, stats], models, options.Projections), "aggregators");
                 registry.Register<SegmentsAggregator>(aggregators);
-                registry.Register<RecommenderAggregator>(aggregators);
                 registry.Register<StatsAggregator>(aggregators);
+
+                // The recommender's pair counting is the heaviest fold: each SKU partition runs on its own actor (so on
+                // its own core), fed by one journal stream of its own, and the router merges their answers.
+                var partitions = RecommenderPartitions.Load(models, options.Recommender, message => system.Log.Warning("{0}", message));
+                registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions, models, options.Projections), "recommender"));
             });
     }
 }

@@ -7,7 +7,15 @@ namespace LoyaltyActors.Actors.Projections;
 /// <summary>Recommender settings (<c>Loyalty:Recommender:*</c>).</summary>
 /// <param name="MaxPairsPerOrder">Pairs counted per order; larger baskets are capped and the cap is reported.</param>
 /// <param name="SimilarMinPairCount">Co-purchases needed before two items can be called similar.</param>
-public sealed record RecommenderSettings(int MaxPairsPerOrder = 1000, long SimilarMinPairCount = 5);
+/// <param name="Partitions">
+/// SKU partitions (≥ 1), each its own projection counting the pairs of its SKUs on its own actor, all fed by one
+/// journal stream (see <see cref="SkuPartition"/>, <see cref="RecommenderRouter"/>); 1 = one model.
+/// </param>
+public sealed record RecommenderSettings(int MaxPairsPerOrder = 1000, long SimilarMinPairCount = 5, int Partitions = RecommenderSettings.DefaultPartitions)
+{
+    /// <summary>The default of <c>Loyalty:Recommender:Partitions</c>.</summary>
+    public const int DefaultPartitions = 4;
+}
 
 public sealed record GetRules(double MinSupport, double MinConfidence, int? Limit = null);
 
@@ -30,13 +38,31 @@ public sealed class GetRecommenderStatus
     }
 }
 
-public sealed record RecommenderStatus(long Orders, int DistinctItems, long DistinctPairs, long CappedOrders, long SkippedPairs, long EventsConsumed);
+/// <summary>
+/// The recommender's size. <see cref="DistinctPairs"/> of one partition counts the pairs whose ordinally smaller SKU it
+/// owns, so the partitions' figures add up to the whole model's; <see cref="EventsConsumed"/> of several partitions is the
+/// least of theirs (every partition reads every event).
+/// </summary>
+public sealed record RecommenderStatus(long Orders, int DistinctItems, long DistinctPairs, long CappedOrders, long SkippedPairs, long EventsConsumed, int Partitions = 1);
+
+/// <summary>
+/// A partition's share of <see cref="GetRecommendations"/> (answered with a <see cref="CoPurchaseEvidence"/>): merged
+/// over the partitions by <see cref="CoOccurrenceModel.MergeRecommendations"/>.
+/// </summary>
+public sealed record GetCoPurchases(IReadOnlyList<string> Recent, IReadOnlySet<string> Bought, int Limit);
 
 /// <summary>
 /// Exact item and pair counts per order, folded from the journal. A return changes the counts only when it
 /// completes the return of its whole order (every unit of every line, over one or several return events):
 /// then the order's contribution is removed. A partial return leaves the counts alone — the basket was
 /// still bought together — which is the documented rule.
+/// <para>
+/// One projection is one <see cref="SkuPartition"/> of the recommender: it reads every event and keeps every item count
+/// and every order memo, but counts only the pairs of the SKUs it owns. It is saved under its own name
+/// (<c>recommender</c> for a single partition, <c>recommender-2of4</c> for partition 2 of 4) with its own offset, so each
+/// partition resumes independently. It answers about its partition: the rules whose antecedent it owns, similar items of
+/// the SKUs it owns, its <see cref="CoPurchaseEvidence"/>; <see cref="RecommenderPartitions"/> merges the answers.
+/// </para>
 /// </summary>
 public sealed class RecommenderProjection : JournalProjection
 {
@@ -53,18 +79,48 @@ public sealed class RecommenderProjection : JournalProjection
         _orders = orders;
     }
 
-    public override string Name => ModelName;
+    public override string Name => NameOf(_model.Partition);
 
     public CoOccurrenceModel Model => _model;
 
-    public static RecommenderProjection Empty(RecommenderSettings settings) =>
-        new(settings, new CoOccurrenceModel(settings.MaxPairsPerOrder), new(StringComparer.Ordinal));
+    public SkuPartition Partition => _model.Partition;
 
-    /// <summary>The saved model, or an empty one; a model counted with another pair cap is discarded (rebuilt from the journal).</summary>
-    public static RecommenderProjection Load(ModelStore store, RecommenderSettings settings)
+    /// <summary>The name partition <paramref name="partition"/> is stored under: <c>recommender</c> or <c>recommender-2of4</c>.</summary>
+    public static string NameOf(SkuPartition partition) => partition.IsWhole ? ModelName : $"{ModelName}-{partition}";
+
+    /// <summary>A single-partition (whole) empty model.</summary>
+    public static RecommenderProjection Empty(RecommenderSettings settings) => Empty(settings, SkuPartition.Whole);
+
+    public static RecommenderProjection Empty(RecommenderSettings settings, SkuPartition partition) =>
+        new(settings, new CoOccurrenceModel(settings.MaxPairsPerOrder, partition), new(StringComparer.Ordinal));
+
+    /// <summary>The saved whole model, or an empty one (see the partitioned overload).</summary>
+    public static RecommenderProjection Load(ModelStore store, RecommenderSettings settings) => Load(store, settings, SkuPartition.Whole);
+
+    /// <summary>
+    /// The saved model of <paramref name="partition"/>, or an empty one, which the host then counts from the journal's first
+    /// event: when there is none yet, when it was counted with another pair cap, or when the partition count changed (the
+    /// models of the old layout are left alone; they no longer match). Why it starts empty is told to <paramref name="log"/>.
+    /// </summary>
+    public static RecommenderProjection Load(ModelStore store, RecommenderSettings settings, SkuPartition partition, Action<string>? log = null)
     {
-        var saved = store.Load<Snapshot>(ModelName);
-        if (saved is null || saved.Model.Model.MaxPairsPerOrder != settings.MaxPairsPerOrder) return Empty(settings);
+        var name = NameOf(partition);
+        var saved = store.Load<Snapshot>(name);
+        if (saved is null)
+        {
+            if (OtherLayout(store, partition.Count) is { } other)
+                log?.Invoke($"Loyalty:Recommender:Partitions is {partition.Count} but the saved recommender has {other} partition(s): " +
+                            $"{name} is counted afresh from the journal");
+            return Empty(settings, partition);
+        }
+
+        if (saved.Model.Model.MaxPairsPerOrder != settings.MaxPairsPerOrder)
+        {
+            log?.Invoke($"Loyalty:Recommender:MaxPairsPerOrder is {settings.MaxPairsPerOrder} but {name} was counted with " +
+                        $"{saved.Model.Model.MaxPairsPerOrder}: it is counted afresh from the journal");
+            return Empty(settings, partition);
+        }
+
         var s = saved.Model;
         var orders = new Dictionary<string, OrderMemo>(s.OrderKeys.Length, StringComparer.Ordinal);
         for (var i = 0; i < s.OrderKeys.Length; i++) orders[s.OrderKeys[i]] = new OrderMemo(s.OrderSkus[i], s.OrderUnits[i]);
@@ -73,6 +129,15 @@ public sealed class RecommenderProjection : JournalProjection
             Offset = saved.Offset,
             EventsConsumed = s.EventsConsumed,
         };
+    }
+
+    /// <summary>The partition count of a saved recommender with another layout, if any (the usual counts are looked for).</summary>
+    private static int? OtherLayout(ModelStore store, int partitions)
+    {
+        if (partitions != 1 && store.OffsetOf(ModelName) is not null) return 1;
+        for (var n = 2; n <= 64; n++)
+            if (n != partitions && store.OffsetOf(NameOf(new SkuPartition(0, n))) is not null) return n;
+        return null;
     }
 
     protected override void When(string customerId, CustomerEvent e)
@@ -118,12 +183,19 @@ public sealed class RecommenderProjection : JournalProjection
         }
     }
 
+    /// <summary>
+    /// Answers about this partition: the rules whose antecedent it owns, similar items of a SKU it owns (null for another
+    /// partition's SKU), recommendations only when it is the whole model, its <see cref="CoPurchaseEvidence"/>, its status.
+    /// </summary>
     public override object? Answer(object query) => query switch
     {
         GetRules q => new RulesResult(_model.Rules(q.MinSupport, q.MinConfidence, q.Limit), _model.Orders),
-        GetSimilarItems q => new SimilarItemsResult(q.Sku, _model.ItemCount(q.Sku), _model.Similar(q.Sku, q.Limit, q.Measure, _settings.SimilarMinPairCount)),
-        GetRecommendations q => new RecommendationsResult(_model.Recommend(q.Recent, q.Bought, q.Limit)),
-        GetRecommenderStatus => new RecommenderStatus(_model.Orders, _model.DistinctItems, _model.DistinctPairs, _model.CappedOrders, _model.SkippedPairs, EventsConsumed),
+        GetSimilarItems q when Partition.Owns(q.Sku) =>
+            new SimilarItemsResult(q.Sku, _model.ItemCount(q.Sku), _model.Similar(q.Sku, q.Limit, q.Measure, _settings.SimilarMinPairCount)),
+        GetRecommendations q when Partition.IsWhole => new RecommendationsResult(_model.Recommend(q.Recent, q.Bought, q.Limit)),
+        GetCoPurchases q => _model.CoPurchases(q.Recent, q.Bought, q.Limit),
+        GetRecommenderStatus => new RecommenderStatus(_model.Orders, _model.DistinctItems, _model.DistinctPairs, _model.CappedOrders,
+            _model.SkippedPairs, EventsConsumed, Partition.Count),
         _ => null,
     };
 
@@ -147,7 +219,7 @@ public sealed class RecommenderProjection : JournalProjection
             i++;
         }
 
-        store.Save(ModelName, Offset, s);
+        store.Save(Name, Offset, s);
     }
 
     private static string Key(string customerId, string orderId) => customerId + "\u001f" + orderId;

@@ -22,13 +22,17 @@ namespace LoyaltyActors.Domain.Recommendations;
 /// neighbourhood query costs O(degree).
 /// </para>
 /// </summary>
-public sealed class CoOccurrenceModel
+public sealed partial class CoOccurrenceModel
 {
     private readonly Dictionary<string, int> _idOf = new(StringComparer.Ordinal);
     private readonly List<string> _skuOf = [];
     private readonly List<long> _itemCounts = [];
 
-    // _neighbours[a][b] = _neighbours[b][a] = orders in which the pair {a, b} was counted; entries are never 0.
+    // _owned[id]: the SKU belongs to this model's partition (always true for a whole model).
+    private readonly List<bool> _owned = [];
+
+    // _neighbours[a][b] = orders in which the pair {a, b} was counted, kept for owned a only; entries are never 0.
+    // In a whole model every SKU is owned, so _neighbours[a][b] = _neighbours[b][a].
     private readonly List<Dictionary<int, long>> _neighbours = [];
 
     /// <summary>Creates an empty model.</summary>
@@ -36,11 +40,19 @@ public sealed class CoOccurrenceModel
     /// The most unordered pairs counted for one order (≥ 0). The default, 1,000, counts every pair of an order with up
     /// to 45 distinct SKUs.
     /// </param>
-    public CoOccurrenceModel(int maxPairsPerOrder = 1000)
+    /// <param name="partition">
+    /// The SKUs whose neighbourhoods this model keeps (see <see cref="SkuPartition"/>); null or
+    /// <see cref="SkuPartition.Whole"/> for all of them.
+    /// </param>
+    public CoOccurrenceModel(int maxPairsPerOrder = 1000, SkuPartition? partition = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxPairsPerOrder);
         MaxPairsPerOrder = maxPairsPerOrder;
+        Partition = partition ?? SkuPartition.Whole;
     }
+
+    /// <summary>The SKUs whose pair counts this model keeps; <see cref="SkuPartition.Whole"/> unless partitioned.</summary>
+    public SkuPartition Partition { get; }
 
     /// <summary>The most unordered pairs counted for one order.</summary>
     public int MaxPairsPerOrder { get; }
@@ -57,7 +69,10 @@ public sealed class CoOccurrenceModel
     /// <summary>SKUs with a count ≥ 1.</summary>
     public int DistinctItems { get; private set; }
 
-    /// <summary>Unordered SKU pairs with a count ≥ 1.</summary>
+    /// <summary>
+    /// Unordered SKU pairs with a count ≥ 1 whose ordinally smaller SKU this model's <see cref="Partition"/> owns: all of
+    /// them in a whole model; summed over the partitions of a split, the whole model's figure.
+    /// </summary>
     public long DistinctPairs { get; private set; }
 
     /// <summary>Orders containing <paramref name="sku"/>; 0 for an unknown SKU.</summary>
@@ -66,12 +81,14 @@ public sealed class CoOccurrenceModel
     /// <summary>
     /// Orders in which the pair {<paramref name="a"/>, <paramref name="b"/>} was counted (symmetric); 0 when either is
     /// unknown. For <paramref name="a"/> = <paramref name="b"/> this is the itemset {a}, i.e. <see cref="ItemCount"/>.
+    /// A partition knows the pairs of the SKUs it owns; for a pair of two SKUs it does not own it answers 0.
     /// </summary>
     public long PairCount(string a, string b)
     {
         if (string.Equals(a, b, StringComparison.Ordinal)) return ItemCount(a);
         if (!_idOf.TryGetValue(a, out var ia) || !_idOf.TryGetValue(b, out var ib)) return 0;
-        return _neighbours[ia].GetValueOrDefault(ib);
+        if (!_owned[ia]) (ia, ib) = (ib, ia);
+        return _owned[ia] ? _neighbours[ia].GetValueOrDefault(ib) : 0;
     }
 
     /// <summary>
@@ -95,10 +112,9 @@ public sealed class CoOccurrenceModel
 
         foreach (var (i, j) in SelectedPairs(ids.Length, order.Counted))
         {
-            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_neighbours[ids[i]], ids[j], out var existed);
-            count++;
-            CollectionsMarshal.GetValueRefOrAddDefault(_neighbours[ids[j]], ids[i], out _)++;
-            if (!existed) DistinctPairs++;
+            // Plan sorted nothing unless capped: which of the two is ordinally smaller is decided per pair.
+            if (_owned[ids[i]]) CountDirected(ids[i], ids[j]);
+            if (_owned[ids[j]]) CountDirected(ids[j], ids[i]);
         }
 
         Orders++;
@@ -135,7 +151,8 @@ public sealed class CoOccurrenceModel
             throw new InvalidOperationException("cannot remove a capped order: the counted capped orders cannot hold it");
         foreach (var (i, j) in SelectedPairs(ids.Length, order.Counted))
         {
-            if (_neighbours[ids[i]].GetValueOrDefault(ids[j]) == 0)
+            if ((_owned[ids[i]] && _neighbours[ids[i]].GetValueOrDefault(ids[j]) == 0)
+                || (_owned[ids[j]] && _neighbours[ids[j]].GetValueOrDefault(ids[i]) == 0))
                 throw new InvalidOperationException(
                     $"cannot remove an order with the pair ('{order.Skus[i]}', '{order.Skus[j]}'): it is not counted");
         }
@@ -148,15 +165,8 @@ public sealed class CoOccurrenceModel
 
         foreach (var (i, j) in SelectedPairs(ids.Length, order.Counted))
         {
-            if (Decrement(_neighbours[ids[i]], ids[j]))
-            {
-                _neighbours[ids[j]].Remove(ids[i]);
-                DistinctPairs--;
-            }
-            else
-            {
-                Decrement(_neighbours[ids[j]], ids[i]);
-            }
+            if (_owned[ids[i]]) UncountDirected(ids[i], ids[j]);
+            if (_owned[ids[j]]) UncountDirected(ids[j], ids[i]);
         }
 
         Orders--;
@@ -174,6 +184,7 @@ public sealed class CoOccurrenceModel
     /// 0.006 is 6/1000) and a rule is kept iff count(a,b) ≥ minSupport·N and count(a,b) ≥ minConfidence·count(a); for
     /// 0.006 on 9,835 orders that is count ≥ ⌈59.01⌉ = 60. Only pairs that co-occur (count ≥ 1) form rules.
     /// Sorted by lift descending, then support descending, then antecedent and consequent ordinally.
+    /// A partition answers the rules whose antecedent it owns; <see cref="MergeRules"/> joins the partitions' answers.
     /// </summary>
     /// <param name="minSupport">Minimum support, a fraction of orders in [0, 1].</param>
     /// <param name="minConfidence">Minimum confidence in [0, 1].</param>
@@ -190,7 +201,7 @@ public sealed class CoOccurrenceModel
         for (var a = 0; a < _skuOf.Count; a++)
         {
             var countA = _itemCounts[a];
-            if (countA < minCount) continue; // every pair count is ≤ count(a)
+            if (countA < minCount || !_owned[a]) continue; // every pair count is ≤ count(a)
             var minPair = Math.Max(minCount, CeilingCount(confidenceThreshold * countA));
             foreach (var (b, count) in _neighbours[a])
             {
@@ -204,7 +215,9 @@ public sealed class CoOccurrenceModel
     /// <summary>
     /// Items bought together with <paramref name="sku"/> in at least <paramref name="minPairCount"/> orders, ranked by
     /// <paramref name="measure"/> descending, then pair count descending, then SKU ordinally. Empty for an unknown SKU.
+    /// A partition answers for the SKUs it owns (<see cref="SkuPartition.Owns"/>) only.
     /// </summary>
+    /// <exception cref="ArgumentException">This model is a partition that does not own <paramref name="sku"/>.</exception>
     /// <param name="limit">At most this many items (≥ 0).</param>
     /// <param name="minPairCount">Minimum co-occurrence count (≥ 1); the default 2 keeps one-off coincidences of rare items out of lift rankings.</param>
     public IReadOnlyList<SimilarItem> Similar(string sku, int limit, SimilarityMeasure measure = SimilarityMeasure.Lift, long minPairCount = 2)
@@ -213,6 +226,7 @@ public sealed class CoOccurrenceModel
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfLessThan(minPairCount, 1);
         if (!Enum.IsDefined(measure)) throw new ArgumentOutOfRangeException(nameof(measure), measure, "unknown similarity measure");
+        if (!Partition.Owns(sku)) throw new ArgumentException($"SKU '{sku}' belongs to another partition than {Partition}", nameof(sku));
         if (limit == 0 || !_idOf.TryGetValue(sku, out var a)) return [];
 
         var items = new List<SimilarItem>();
@@ -232,7 +246,7 @@ public sealed class CoOccurrenceModel
     /// <para>
     /// Candidates are items that co-occur with a recent item r in at least <paramref name="minPairCount"/> orders with
     /// lift &gt; 1 (a positive association), excluding <paramref name="alreadyBought"/> and the recent items themselves.
-    /// A candidate c scores the local mutual information summed over the recent items:
+    /// A candidate c scores the local mutual information summed over the recent items (in the order they are given):
     /// <c>score(c) = Σ_r count(r,c) · log₂ lift(r ⇒ c)</c> (unit: co-purchases × bits, &gt; 0). It rewards associations that
     /// are both strong (lift) and well attested (count), so neither one-off pairs of rare items nor merely popular items
     /// dominate, and a candidate linked to several recent items adds up their evidence. Each carries one
@@ -244,81 +258,68 @@ public sealed class CoOccurrenceModel
     /// the list is filled with the most popular items not bought, not recent and not already listed, marked
     /// <see cref="Recommendation.Popularity"/> with their support as score; co-purchase recommendations always come first.
     /// </para>
+    /// <para>
+    /// It is <see cref="MergeRecommendations"/> of this model's own <see cref="CoPurchases"/>; a partition knows only part
+    /// of the pairs, so the partitions' <see cref="CoPurchases"/> are merged instead.
+    /// </para>
     /// </summary>
     /// <param name="recentItems">The customer's recent SKUs (duplicates and unknown SKUs are ignored).</param>
     /// <param name="alreadyBought">SKUs never to recommend (matched with the set's own comparer).</param>
     /// <param name="limit">At most this many recommendations (≥ 0).</param>
     /// <param name="minPairCount">Minimum co-occurrence count for a recent item to count as evidence (≥ 1).</param>
+    /// <exception cref="InvalidOperationException">This model is one partition of several.</exception>
     public IReadOnlyList<Recommendation> Recommend(
+        IReadOnlyCollection<string> recentItems, IReadOnlySet<string> alreadyBought, int limit, long minPairCount = 2)
+    {
+        if (!Partition.IsWhole)
+            throw new InvalidOperationException($"partition {Partition} knows only part of the pairs: merge the partitions' CoPurchases instead");
+        return MergeRecommendations(recentItems, [CoPurchases(recentItems, alreadyBought, limit, minPairCount)], limit);
+    }
+
+    /// <summary>
+    /// This model's share of a recommendation (see <see cref="Recommend"/>): every positive association
+    /// (count ≥ <paramref name="minPairCount"/>, lift &gt; 1) from a recent item this model owns to an item neither recent nor
+    /// bought, and the <paramref name="limit"/> most popular items neither recent nor bought (item counts are whole in
+    /// every partition).
+    /// </summary>
+    public CoPurchaseEvidence CoPurchases(
         IReadOnlyCollection<string> recentItems, IReadOnlySet<string> alreadyBought, int limit, long minPairCount = 2)
     {
         ArgumentNullException.ThrowIfNull(recentItems);
         ArgumentNullException.ThrowIfNull(alreadyBought);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfLessThan(minPairCount, 1);
-        if (limit == 0) return [];
+        if (limit == 0) return new CoPurchaseEvidence([], [], Orders);
 
-        var recent = new HashSet<int>();
+        var recent = new List<int>();
+        var recentIds = new HashSet<int>();
         var recentSkus = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sku in recentItems)
         {
             if (sku is null) continue;
             recentSkus.Add(sku);
-            if (_idOf.TryGetValue(sku, out var id) && _itemCounts[id] > 0) recent.Add(id);
+            if (_idOf.TryGetValue(sku, out var id) && _itemCounts[id] > 0 && recentIds.Add(id)) recent.Add(id);
         }
 
         var bought = new HashSet<int>();
         foreach (var sku in alreadyBought)
             if (sku is not null && _idOf.TryGetValue(sku, out var id)) bought.Add(id);
 
-        // Pass 1: scores only, on integer ids (a recent item of a big basket has hundreds of neighbours).
-        var scores = new Dictionary<int, double>();
+        var links = new List<CoPurchase>();
         foreach (var r in recent)
         {
+            if (!_owned[r]) continue;
             foreach (var (c, count) in _neighbours[r])
             {
-                if (count < minPairCount || recent.Contains(c) || bought.Contains(c)) continue;
+                if (count < minPairCount || recentIds.Contains(c) || bought.Contains(c)) continue;
                 var lift = Lift(count, _itemCounts[r], _itemCounts[c]);
                 if (!(lift > 1)) continue;
-                CollectionsMarshal.GetValueRefOrAddDefault(scores, c, out _) += count * Math.Log2(lift);
+                links.Add(new CoPurchase(_skuOf[r], _skuOf[c], count, lift, (double)count / _itemCounts[r]));
             }
         }
 
-        // Pass 2: evidence for the top candidates only.
-        var top = TopK(scores.Select(kv => (Id: kv.Key, Score: kv.Value)), limit, CandidateOrder.For(_skuOf));
-        var scored = top.Select(t => new Recommendation(_skuOf[t.Id], t.Score, Recommendation.CoPurchase, Evidence(t.Id, recent, minPairCount)));
-        var result = new List<Recommendation>(TopK(scored, limit, RecommendationOrder.Instance));
-        if (result.Count == limit) return result;
-
-        var listed = new HashSet<string>(result.Select(r => r.Sku), StringComparer.Ordinal);
-        foreach (var (sku, count) in PopularWhere(s => !listed.Contains(s) && !recentSkus.Contains(s) && !alreadyBought.Contains(s), limit - result.Count))
-            result.Add(new Recommendation(sku, (double)count / Orders, Recommendation.Popularity, []));
-        return result;
-    }
-
-    private RecommendationEvidence[] Evidence(int candidate, HashSet<int> recent, long minPairCount) => recent
-        .Select(r => (R: r, Count: _neighbours[r].GetValueOrDefault(candidate)))
-        .Where(x => x.Count >= minPairCount)
-        .Select(x => (x.R, x.Count, Lift: Lift(x.Count, _itemCounts[x.R], _itemCounts[candidate])))
-        .Where(x => x.Lift > 1)
-        .Select(x => (Contribution: x.Count * Math.Log2(x.Lift),
-            Evidence: new RecommendationEvidence(_skuOf[x.R], x.Count, x.Lift, (double)x.Count / _itemCounts[x.R])))
-        .OrderByDescending(e => e.Contribution)
-        .ThenBy(e => e.Evidence.BecauseOf, StringComparer.Ordinal)
-        .Select(e => e.Evidence)
-        .ToArray();
-
-    /// <summary>Candidates by score descending, then SKU ordinally (the order of <see cref="RecommendationOrder"/>).</summary>
-    private sealed class CandidateOrder(List<string> skuOf) : IComparer<(int Id, double Score)>
-    {
-        public static CandidateOrder For(List<string> skuOf) => new(skuOf);
-
-        public int Compare((int Id, double Score) x, (int Id, double Score) y)
-        {
-            var c = y.Score.CompareTo(x.Score);
-            if (c == 0) c = string.CompareOrdinal(skuOf[x.Id], skuOf[y.Id]);
-            return c;
-        }
+        var popular = PopularWhere(s => !recentSkus.Contains(s) && !alreadyBought.Contains(s), limit);
+        return new CoPurchaseEvidence(links, popular, Orders);
     }
 
     /// <summary>The <paramref name="limit"/> (≥ 0) most frequent SKUs with their order counts, count descending, then SKU ordinally.</summary>
@@ -339,10 +340,12 @@ public sealed class CoOccurrenceModel
         var pairs = new List<(int First, int Second, long Count)>((int)Math.Min(DistinctPairs, int.MaxValue));
         for (var i = 0; i < live.Length; i++)
         {
+            // Each unordered pair once: from its smaller side when both are owned, else from the owned side.
             foreach (var (b, count) in _neighbours[live[i]])
             {
                 var j = indexOf[b];
                 if (i < j) pairs.Add((i, j, count));
+                else if (!_owned[b]) pairs.Add((j, i, count));
             }
         }
 
@@ -351,6 +354,8 @@ public sealed class CoOccurrenceModel
         {
             Version = CoOccurrenceSnapshot.CurrentVersion,
             MaxPairsPerOrder = MaxPairsPerOrder,
+            PartitionIndex = Partition.Index,
+            PartitionCount = Partition.Count,
             Orders = Orders,
             CappedOrders = CappedOrders,
             SkippedPairs = SkippedPairs,
@@ -382,7 +387,8 @@ public sealed class CoOccurrenceModel
         Check(skus.Length == itemCounts.Length, "Skus and ItemCounts differ in length");
         Check(first.Length == second.Length && first.Length == pairCounts.Length, "pair arrays differ in length");
 
-        var model = new CoOccurrenceModel(snapshot.MaxPairsPerOrder);
+        Check(snapshot.PartitionCount >= 1 && snapshot.PartitionIndex >= 0 && snapshot.PartitionIndex < snapshot.PartitionCount, "the partition is out of range");
+        var model = new CoOccurrenceModel(snapshot.MaxPairsPerOrder, new SkuPartition(snapshot.PartitionIndex, snapshot.PartitionCount));
         for (var i = 0; i < skus.Length; i++)
         {
             Check(!string.IsNullOrEmpty(skus[i]), $"SKU #{i} is empty");
@@ -392,20 +398,23 @@ public sealed class CoOccurrenceModel
             model._itemCounts[id] = itemCounts[i];
         }
 
+        long pairsOwned = 0;
         for (var p = 0; p < first.Length; p++)
         {
             int a = first[p], b = second[p];
             Check(a >= 0 && a < skus.Length && b >= 0 && b < skus.Length && a != b, $"pair #{p} names no two distinct SKUs");
             Check(pairCounts[p] >= 1 && pairCounts[p] <= Math.Min(itemCounts[a], itemCounts[b]), $"the count of pair #{p} is out of range");
-            Check(model._neighbours[a].TryAdd(b, pairCounts[p]), $"pair #{p} appears twice");
-            model._neighbours[b][a] = pairCounts[p];
+            Check(model._owned[a] || model._owned[b], $"pair #{p} belongs to another partition");
+            if (model._owned[a]) Check(model._neighbours[a].TryAdd(b, pairCounts[p]), $"pair #{p} appears twice");
+            if (model._owned[b]) Check(model._neighbours[b].TryAdd(a, pairCounts[p]), $"pair #{p} appears twice");
+            if (model._owned[string.CompareOrdinal(skus[a], skus[b]) < 0 ? a : b]) pairsOwned++;
         }
 
         model.Orders = snapshot.Orders;
         model.CappedOrders = snapshot.CappedOrders;
         model.SkippedPairs = snapshot.SkippedPairs;
         model.DistinctItems = skus.Length;
-        model.DistinctPairs = first.Length;
+        model.DistinctPairs = pairsOwned;
         return model;
 
         static void Check(bool condition, string problem)
@@ -460,6 +469,7 @@ public sealed class CoOccurrenceModel
         id = _skuOf.Count;
         _skuOf.Add(sku);
         _itemCounts.Add(0);
+        _owned.Add(Partition.Owns(sku));
         _neighbours.Add([]);
         return id;
     }

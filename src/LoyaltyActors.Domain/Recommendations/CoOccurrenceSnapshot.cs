@@ -8,7 +8,8 @@ namespace LoyaltyActors.Domain.Recommendations;
 /// count ≥ 1, in ordinal order, with <see cref="ItemCounts"/> parallel to it; pairs are three parallel arrays
 /// (<see cref="PairFirst"/>, <see cref="PairSecond"/> index into <see cref="Skus"/> with first &lt; second, and
 /// <see cref="PairCounts"/> ≥ 1), sorted by (first, second). Two models with equal counts therefore have identical
-/// snapshots, whatever order their orders were added in.
+/// snapshots, whatever order their orders were added in. A partition's snapshot lists every item but only the pairs
+/// with at least one SKU it owns.
 /// </para>
 /// </summary>
 public sealed class CoOccurrenceSnapshot
@@ -18,6 +19,15 @@ public sealed class CoOccurrenceSnapshot
 
     /// <summary>The cap on unordered pairs counted per order the model was built with (≥ 0).</summary>
     public int MaxPairsPerOrder { get; set; }
+
+    /// <summary>
+    /// The partition of a partitioned model (see <see cref="SkuPartition"/>); 0 for a whole model. Snapshots written before
+    /// partitions existed have no such field and read as the whole model.
+    /// </summary>
+    public int PartitionIndex { get; set; }
+
+    /// <summary>How many partitions the model's SKU space is split into; 1 for a whole model.</summary>
+    public int PartitionCount { get; set; } = 1;
 
     /// <summary>Orders counted (the support denominator N).</summary>
     public long Orders { get; set; }

@@ -6,6 +6,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Projections;
+using LoyaltyActors.Domain.Recommendations;
 
 namespace LoyaltyActors.Host.Cli;
 
@@ -19,6 +20,22 @@ public static class RebuildCommand
         fresh.Save(engine.Models);
         Console.WriteLine($"rebuilt {fresh.Name} from {fresh.EventsConsumed} events in {watch.Elapsed.TotalSeconds:F1} s"
                           + (before is { } b ? $" (the previous model had consumed up to offset {b}, the journal ends at {fresh.Offset})" : " (no previous model)"));
+    }
+
+    /// <summary>Every recommender partition refolded from the first event in one journal read, each saved under its own name.</summary>
+    private static async Task RebuildRecommender(OfflineEngine engine, CancellationToken ct)
+    {
+        var settings = engine.Options.Recommender;
+        var watch = Stopwatch.StartNew();
+        var fresh = Enumerable.Range(0, settings.Partitions)
+            .Select(i => RecommenderProjection.Empty(settings, new SkuPartition(i, settings.Partitions)))
+            .ToArray();
+        var before = engine.Models.OffsetOf(fresh[0].Name);
+        await RecommenderPartitions.CatchUpAsync(fresh, engine.System, ct);
+        foreach (var partition in fresh) partition.Save(engine.Models);
+        var names = fresh.Length == 1 ? fresh[0].Name : $"{RecommenderProjection.ModelName} ({fresh.Length} partitions, {fresh[0].Name} … {fresh[^1].Name})";
+        Console.WriteLine($"rebuilt {names} from {fresh[0].EventsConsumed} events in {watch.Elapsed.TotalSeconds:F1} s"
+                          + (before is { } b ? $" (the previous model had consumed up to offset {b}, the journal ends at {fresh[0].Offset})" : " (no previous model)"));
     }
 
     public static Command Create(IClock clock)
@@ -69,7 +86,7 @@ public static class RebuildCommand
             // The aggregators: each is refolded from the first event and replaces its saved model.
             var options = engine.Options;
             await RebuildAggregator(engine, SegmentsProjection.Empty(options.Segments), ct);
-            await RebuildAggregator(engine, RecommenderProjection.Empty(options.Recommender), ct);
+            await RebuildRecommender(engine, ct);
             await RebuildAggregator(engine, StatsProjection.Empty(options.Customers.Scoring.Loyalty), ct);
             return 0;
         });

@@ -43,8 +43,12 @@ public static class RulesCommand
 
             await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
             var settings = engine.Options.Recommender;
-            var projection = await engine.CatchUpAsync(store => RecommenderProjection.Load(store, settings), ct);
-            var rules = ((RulesResult)projection.Answer(new GetRules(s, c))!).Rules;
+            // Every partition (Loyalty:Recommender:Partitions) caught up in one journal read, saved, and merged.
+            var partitions = RecommenderPartitions.Load(engine.Models, settings, message => Console.Error.WriteLine($"loyalty: {message}"));
+            if (await RecommenderPartitions.CatchUpAsync(partitions, engine.System, ct))
+                foreach (var partition in partitions) partition.Save(engine.Models);
+
+            var rules = ((RulesResult)RecommenderPartitions.Answer(partitions, new GetRules(s, c))).Rules;
             if (fmt == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(rules.Select(ModelEndpoints.RuleBody), new JsonSerializerOptions(LoyaltyJson.Options) { WriteIndented = true }));

@@ -126,6 +126,7 @@ public sealed class LoyaltyConfig
     {
         public int MaxPairsPerOrder { get; set; } = 1000;
         public long SimilarMinPairCount { get; set; } = 5;
+        public int Partitions { get; set; } = RecommenderSettings.DefaultPartitions;
     }
 
     public sealed class PointsConfig
@@ -283,10 +284,12 @@ public sealed class LoyaltyConfig
         if (Segments.MinCustomersToSeed < Segments.K) throw new ConfigurationException("Loyalty:Segments:MinCustomersToSeed must be at least K");
         if (Segments.SweepEveryEvents < 1) throw new ConfigurationException("Loyalty:Segments:SweepEveryEvents must be at least 1");
         if (Recommender.MaxPairsPerOrder < 0) throw new ConfigurationException("Loyalty:Recommender:MaxPairsPerOrder must not be negative");
+        if (Recommender.Partitions is < 1 or > 64)
+            throw new ConfigurationException($"Loyalty:Recommender:Partitions must be a whole number from 1 to 64, not {Recommender.Partitions}");
         return new LoyaltyActorsOptions(customers, journal, tuning)
         {
             Segments = new SegmentSettings(Segments.K, Segments.Seed, Segments.MinCustomersToSeed, Segments.SweepEveryEvents),
-            Recommender = new RecommenderSettings(Recommender.MaxPairsPerOrder, Recommender.SimilarMinPairCount),
+            Recommender = new RecommenderSettings(Recommender.MaxPairsPerOrder, Recommender.SimilarMinPairCount, Recommender.Partitions),
         };
     }
 
