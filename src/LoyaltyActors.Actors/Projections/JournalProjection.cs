@@ -38,6 +38,11 @@ public abstract class JournalProjection
 
     protected abstract void When(string customerId, CustomerEvent e);
 
+    /// <summary>Called by the live host after each batch of events it applied, before any save (e.g. to hand work over in bulk).</summary>
+    public virtual void AfterBatch()
+    {
+    }
+
     /// <summary>Saves model and offset in one write.</summary>
     public abstract void Save(ModelStore store);
 
@@ -96,6 +101,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
             foreach (var projection in _projections)
             {
                 foreach (var e in batch) projection.Apply(e);
+                projection.AfterBatch();
                 foreach (var n in projection.DrainNotifications()) Context.System.EventStream.Publish(n);
             }
 
