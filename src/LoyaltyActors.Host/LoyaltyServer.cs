@@ -32,6 +32,7 @@ public static class LoyaltyServer
     {
         var config = ConfigLoader.Bind(configuration);
         var actorOptions = config.ToActorsOptions(serve.DataDir, clock);
+        var cluster = config.ToClusterSettings(serve.DataDir);
         var ingress = config.ToIngressOptions();
         var notifications = config.ToNotificationOptions(serve.DataDir);
 
@@ -62,6 +63,7 @@ public static class LoyaltyServer
             .WithLoyaltyActors(actorOptions with
             {
                 Aggregators = config.Aggregators.Enabled,
+                Cluster = cluster,
                 Rewards = new RewardNotifications(sp.GetRequiredService<LoyaltyActors.Notifications.INotificationSink>()),
             }, sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton(sp => new EventIngestor(

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using LoyaltyActors.Domain.Customers;
 using Akka.Hosting;
+using LoyaltyActors.Actors.Cluster;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
 using LoyaltyActors.Actors.Projections;
@@ -36,6 +37,9 @@ public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSet
     public SegmentSettings Segments { get; init; } = new();
     public RecommenderSettings Recommender { get; init; } = new();
     public ProjectionSettings Projections { get; init; } = new();
+
+    /// <summary>Cluster membership; the default (no seed nodes) is a single node.</summary>
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.SingleNode;
 }
 
 public static class LoyaltyActorsHosting
@@ -69,6 +73,7 @@ public static class LoyaltyActorsHosting
     /// </summary>
     public static AkkaConfigurationBuilder WithLoyaltyActors(this AkkaConfigurationBuilder builder, LoyaltyActorsOptions options, ModelStore? models = null)
     {
+        if (options.Cluster.Enabled) return builder.WithLoyaltyCluster(options, models);
         if (options.Journal.IsSqlite) SqliteSetup.Prepare(options.Journal.ConnectionString);
         return builder
             .AddHocon(ActorSystemConfig(options.Journal, options.Tuning), HoconAddMode.Prepend)
@@ -91,18 +96,25 @@ public static class LoyaltyActorsHosting
                 }
 
                 registry.Register<ProgramServices>(system.ActorOf(
-                    ProjectionActor.Props(program, models, options.Projections with { TickInterval = TimeSpan.FromSeconds(1) }), "program"));
+                    ProjectionActor.Props(program, models, ProgramProjectionSettings(options)), "program"));
                 if (!options.Aggregators) return;
 
                 // The aggregators follow the journal live; offline commands run the same projections directly.
                 // One host, one journal stream for both: each event is read and deserialised once.
-                var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
-                var recommender = RecommenderProjection.Load(models, options.Recommender);
-                var stats = StatsProjection.Load(models, options.Customers.Scoring.Loyalty);
-                var aggregators = system.ActorOf(ProjectionActor.Props([segments, recommender, stats], models, options.Projections), "aggregators");
+                var aggregators = system.ActorOf(ProjectionActor.Props(Aggregators(options, models), models, options.Projections), "aggregators");
                 registry.Register<SegmentsAggregator>(aggregators);
                 registry.Register<RecommenderAggregator>(aggregators);
                 registry.Register<StatsAggregator>(aggregators);
             });
     }
+
+    internal static ProjectionSettings ProgramProjectionSettings(LoyaltyActorsOptions options) =>
+        options.Projections with { TickInterval = TimeSpan.FromSeconds(1) };
+
+    internal static IReadOnlyList<JournalProjection> Aggregators(LoyaltyActorsOptions options, ModelStore models) =>
+    [
+        SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population),
+        RecommenderProjection.Load(models, options.Recommender),
+        StatsProjection.Load(models, options.Customers.Scoring.Loyalty),
+    ];
 }
