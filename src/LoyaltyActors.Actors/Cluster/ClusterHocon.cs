@@ -22,7 +22,10 @@ public static class ClusterHocon
             akka {
               actor {
                 provider = cluster
-                serialization-settings.json.converters = [{{Quote(typeof(NodaTimeJsonConverter).AssemblyQualifiedName!)}}]
+                serialization-settings.json.converters = [
+                  {{Quote(typeof(NodaTimeJsonConverter).AssemblyQualifiedName!)}},
+                  {{Quote(typeof(CollectionJsonConverter).AssemblyQualifiedName!)}}
+                ]
               }
               remote {
                 dot-netty.tcp {
