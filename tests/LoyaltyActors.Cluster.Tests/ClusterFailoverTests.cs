@@ -78,6 +78,10 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
             Assert.Equal(RuleRows(await RulesAsync(single)), RuleRows(clusterRules));
             Assert.Equal(SegmentSizes(singleSegments), SegmentSizes(clusterSegments));
             Assert.Equal(singleSegments.GetProperty("customers").GetInt64(), clusterSegments.GetProperty("customers").GetInt64());
+
+            // Behaviour scores use the population the segment aggregator publishes: every node gets it, not only the
+            // one hosting the aggregator, so each customer scores as on the single node wherever it lives.
+            await UntilScoresMatchAsync(survivors, single, purchases.Select(p => p.CustomerId).Distinct().ToList());
         }
         finally
         {
@@ -252,6 +256,32 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
             if (watch.Elapsed > TimeSpan.FromMinutes(3))
                 throw new TimeoutException($"the aggregators did not consume {Purchases} purchases within 3 minutes\n{string.Join("\n", logs())}");
             await Task.Delay(250); // bounded poll of an eventually consistent read model
+        }
+    }
+
+    private async Task UntilScoresMatchAsync(LoyaltyHostProcess[] cluster, LoyaltyHostProcess single, IReadOnlyList<string> customers)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var mismatches = new List<string>();
+            foreach (var (customer, i) in customers.Select((c, i) => (c, i)))
+            {
+                var expected = (await GetJsonAsync(single, $"v1/customers/{customer}")).GetProperty("behavior_score").GetDouble();
+                var got = (await GetJsonAsync(cluster[i % cluster.Length], $"v1/customers/{customer}")).GetProperty("behavior_score").GetDouble();
+                // The two runs' views were built a minute apart: recency moves by that much, nothing else differs.
+                if (Math.Abs(expected - got) > 1e-3) mismatches.Add($"{customer}: {got} on the cluster, {expected} on one node");
+            }
+
+            if (mismatches.Count == 0)
+            {
+                output.WriteLine($"behaviour scores of {customers.Count} customers match the single node after {watch.Elapsed.TotalSeconds:F1} s");
+                return;
+            }
+
+            if (watch.Elapsed > TimeSpan.FromSeconds(90))
+                Assert.Fail($"{mismatches.Count} behaviour scores differ from the single node's after 90 s:\n{string.Join("\n", mismatches.Take(10))}");
+            await Task.Delay(500); // bounded poll: the population reaches other nodes within seconds
         }
     }
 

@@ -92,4 +92,11 @@ public sealed class WireFormatTests : IDisposable
         Assert.IsType<Decision.Duplicate>(got.Outcomes[1]);
         Assert.Equal("lines[0].qty: must be positive", Assert.IsType<Decision.Rejected>(got.Outcomes[2]).Error);
     }
+
+    [Fact]
+    public void Population_statistics_keep_every_moment()
+    {
+        var stats = new LoyaltyActors.Domain.Scoring.PopulationStats(new(1.5, 0.25), new(2, 3), new(0.1, 0.2), new(4.75, 1.125), new(0, 1), new(7, 8), -0.375);
+        Assert.Equal(stats, RoundTrip(stats));
+    }
 }

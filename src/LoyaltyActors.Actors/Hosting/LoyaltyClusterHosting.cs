@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using LoyaltyActors.Actors.Cluster;
@@ -28,7 +29,9 @@ public static class LoyaltyClusterHosting
 
         return builder
             .AddHocon(ClusterHocon.For(cluster).WithFallback(LoyaltyActorsHosting.ActorSystemConfig(options.Journal, options.Tuning)), HoconAddMode.Prepend)
-            .AddHocon(ClusterSharding.DefaultConfig().WithFallback(ClusterSingleton.DefaultConfig()), HoconAddMode.Append)
+            .AddHocon(ClusterSharding.DefaultConfig()
+                .WithFallback(ClusterSingleton.DefaultConfig())
+                .WithFallback(DistributedPubSub.DefaultConfig()), HoconAddMode.Append)
             .WithActors((system, registry) =>
             {
                 // Start the journal and snapshot store now, so that their tables exist before the first customer or
@@ -49,6 +52,9 @@ public static class LoyaltyClusterHosting
                 var region = system.ActorOf(ShardedCustomerRegion.Props(shardRegion), "customers");
                 registry.Register<CustomerRegion>(region);
                 if (models is null) return;
+
+                // Profiles on every node score behaviour against the population the segment aggregator publishes.
+                system.ActorOf(PopulationRelay.Props(options.Customers.Population, DistributedPubSub.Get(system).Mediator), "population-relay");
 
                 // Rewards are handed to this node's notification sink by the customers persisting them here. The
                 // journal path (NotificationProjection) is not run in a cluster: a rebuilt singleton would hand every
