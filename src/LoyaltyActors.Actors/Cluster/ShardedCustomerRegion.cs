@@ -8,24 +8,30 @@ namespace LoyaltyActors.Actors.Cluster;
 /// This node's door to the customers of the whole cluster: forwards every customer message to the shard region,
 /// which delivers it to the node that owns the customer's shard, and answers
 /// <see cref="LocalCustomerRegion.GetLiveCount"/> (health) with the customers awake on this node, so the HTTP edge
-/// talks to one actor whether the engine is one node or many.
+/// talks to one actor whether the engine is one node or many. A node that is not (yet, or any more) an Up member of
+/// the cluster answers health with a reason instead of a count, i.e. it is not ready: its customers could not be
+/// reached.
 /// </summary>
 public sealed class ShardedCustomerRegion : ReceiveActor
 {
     public ShardedCustomerRegion(IActorRef shardRegion)
     {
-        ReceiveAsync<LocalCustomerRegion.GetLiveCount>(async _ =>
+        Receive<LocalCustomerRegion.GetLiveCount>(_ =>
         {
             var sender = Sender;
-            try
+            var self = Akka.Cluster.Cluster.Get(Context.System).SelfMember;
+            if (self.Status != Akka.Cluster.MemberStatus.Up)
             {
-                var state = await shardRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(2));
-                sender.Tell(state.Shards.Sum(s => s.EntityIds.Count));
+                sender.Tell($"this node is {self.Status} in the cluster, not Up");
+                return;
             }
-            catch (Exception ex)
-            {
-                sender.Tell(new Status.Failure(ex));
-            }
+
+            // Not awaited: customer messages keep flowing through this actor meanwhile.
+            shardRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(2))
+                .ContinueWith(t => t.IsCompletedSuccessfully
+                    ? t.Result.Shards.Sum(s => s.EntityIds.Count)
+                    : (object)$"the shard region did not answer: {t.Exception?.GetBaseException().Message}", TaskScheduler.Default)
+                .PipeTo(sender);
         });
         ReceiveAny(m => shardRegion.Forward(m));
     }
