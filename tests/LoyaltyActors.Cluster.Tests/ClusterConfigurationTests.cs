@@ -32,6 +32,19 @@ public sealed class ClusterConfigurationTests
     }
 
     [Fact]
+    public void The_shipped_configuration_is_a_single_node()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "config", "appsettings.json");
+        var config = ConfigLoader.Bind(new ConfigurationBuilder().AddJsonFile(shipped, optional: false).Build());
+
+        var cluster = config.ToClusterSettings("/tmp/x");
+
+        Assert.False(cluster.Enabled);
+        Assert.Equal(("127.0.0.1", 4053), (cluster.Hostname, cluster.Port));
+        Assert.Equal("sqlite", config.Journal.Provider);
+    }
+
+    [Fact]
     public void PostgreSql_journal_turns_the_single_writer_shortcuts_off_and_uses_the_stock_plugin()
     {
         var options = Bind(("Loyalty:Journal:Provider", "postgresql"), ("Loyalty:Journal:ConnectionString", Postgres))

@@ -22,9 +22,6 @@ public sealed partial record ClusterSettings(string Hostname, int Port, IReadOnl
     /// <summary>Node-local scratch directory: the cluster singletons' models while they are rebuilt (the data dir).</summary>
     public string ScratchDir { get; init; } = Path.GetTempPath();
 
-    /// <summary>This node's own address, in seed-node form.</summary>
-    public string SelfAddress => $"akka.tcp://{Hosting.LoyaltyActorsHosting.SystemName}@{Hostname}:{Port}";
-
     /// <summary>Checks every field; the message names the configuration key at fault.</summary>
     /// <exception cref="ArgumentException">a field is invalid.</exception>
     public ClusterSettings Validate(string section = "Loyalty:Cluster")

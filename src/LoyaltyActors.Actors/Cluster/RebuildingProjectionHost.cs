@@ -33,7 +33,8 @@ public sealed class RebuildingProjectionHost : ReceiveActor
     protected override void PreStart()
     {
         // A scratch store, emptied at every takeover: the projections start from offset 0 (rebuild from the journal).
-        foreach (var file in new[] { _storePath, _storePath + "-log" })
+        var logFile = Path.Combine(Path.GetDirectoryName(_storePath) ?? "", Path.GetFileNameWithoutExtension(_storePath) + "-log" + Path.GetExtension(_storePath));
+        foreach (var file in new[] { _storePath, logFile })
         {
             if (File.Exists(file)) File.Delete(file);
         }
