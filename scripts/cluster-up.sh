@@ -44,8 +44,11 @@ mkdir -p "$pgdata"
 
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Newest first, one at a time: each leaves the cluster while the others can still acknowledge it.
+  for ((k = ${#pids[@]} - 1; k >= 0; k--)); do
+    kill "${pids[$k]}" 2>/dev/null || true
+    wait "${pids[$k]}" 2>/dev/null || true
+  done
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
   if [ "$keep_work" = 0 ]; then rm -rf "$WORK"; else echo "cluster-up: kept $WORK"; fi
 }
