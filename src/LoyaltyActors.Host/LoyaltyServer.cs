@@ -37,6 +37,7 @@ public static class LoyaltyServer
     {
         var config = ConfigLoader.Bind(configuration);
         var actorOptions = config.ToActorsOptions(serve.DataDir, clock);
+        var cluster = config.ToClusterSettings(serve.DataDir);
         var ingress = config.ToIngressOptions();
         var notifications = config.ToNotificationOptions(serve.DataDir);
         var tcp = config.ToTcpOptions(serve.TcpAddress);
@@ -70,6 +71,7 @@ public static class LoyaltyServer
             .WithLoyaltyActors(actorOptions.WithFittedClv(serve.DataDir, sp.GetRequiredService<ModelStore>) with
             {
                 Aggregators = config.Aggregators.Enabled,
+                Cluster = cluster,
                 Rewards = new RewardNotifications(sp.GetRequiredService<LoyaltyActors.Notifications.INotificationSink>()),
             }, sp.GetRequiredService<ModelStore>()));
         var pseudonyms = config.ToPseudonyms();

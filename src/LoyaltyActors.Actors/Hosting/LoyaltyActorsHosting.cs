@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Event;
 using LoyaltyActors.Domain.Customers;
 using Akka.Hosting;
+using LoyaltyActors.Actors.Cluster;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
 using LoyaltyActors.Actors.Projections;
@@ -37,6 +38,9 @@ public sealed record LoyaltyActorsOptions(CustomerSettings Customers, JournalSet
     public SegmentSettings Segments { get; init; } = new();
     public RecommenderSettings Recommender { get; init; } = new();
     public ProjectionSettings Projections { get; init; } = new();
+
+    /// <summary>Cluster membership; the default (no seed nodes) is a single node.</summary>
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.SingleNode;
 }
 
 public static class LoyaltyActorsHosting
@@ -70,6 +74,7 @@ public static class LoyaltyActorsHosting
     /// </summary>
     public static AkkaConfigurationBuilder WithLoyaltyActors(this AkkaConfigurationBuilder builder, LoyaltyActorsOptions options, ModelStore? models = null)
     {
+        if (options.Cluster.Enabled) return builder.WithLoyaltyCluster(options, models);
         if (options.Journal.IsSqlite) SqliteSetup.Prepare(options.Journal.ConnectionString);
         return builder
             .AddHocon(ActorSystemConfig(options.Journal, options.Tuning), HoconAddMode.Prepend)
@@ -92,14 +97,12 @@ public static class LoyaltyActorsHosting
                 }
 
                 registry.Register<ProgramServices>(system.ActorOf(
-                    ProjectionActor.Props(program, models, options.Projections with { TickInterval = TimeSpan.FromSeconds(1) }), "program"));
+                    ProjectionActor.Props(program, models, ProgramProjectionSettings(options)), "program"));
                 if (!options.Aggregators) return;
 
                 // The aggregators follow the journal live; offline commands run the same projections directly.
                 // One host, one journal stream for segments and stats: each event is read and deserialised once.
-                var segments = SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population);
-                var stats = StatsProjection.Load(models, options.Customers.Scoring.Loyalty);
-                var aggregators = system.ActorOf(ProjectionActor.Props([segments, stats], models, options.Projections), "aggregators");
+                var aggregators = system.ActorOf(ProjectionActor.Props(Aggregators(options, models, withRecommender: false), models, options.Projections), "aggregators");
                 registry.Register<SegmentsAggregator>(aggregators);
                 registry.Register<StatsAggregator>(aggregators);
 
@@ -109,4 +112,26 @@ public static class LoyaltyActorsHosting
                 registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions, models, options.Projections), "recommender"));
             });
     }
+
+    internal static ProjectionSettings ProgramProjectionSettings(LoyaltyActorsOptions options) =>
+        options.Projections with { TickInterval = TimeSpan.FromSeconds(1) };
+
+    /// <summary>
+    /// Segments and stats, and (<paramref name="withRecommender"/>, for the cluster's singleton, which rebuilds from the
+    /// journal on every takeover) the recommender as one unpartitioned model; a single node runs the recommender's
+    /// partitions on their own actors instead.
+    /// </summary>
+    internal static IReadOnlyList<JournalProjection> Aggregators(LoyaltyActorsOptions options, ModelStore models, bool withRecommender) =>
+        withRecommender
+            ?
+            [
+                SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population),
+                RecommenderProjection.Load(models, options.Recommender with { Partitions = 1 }),
+                StatsProjection.Load(models, options.Customers.Scoring.Loyalty),
+            ]
+            :
+            [
+                SegmentsProjection.Load(models, options.Segments).PublishTo(options.Customers.Population),
+                StatsProjection.Load(models, options.Customers.Scoring.Loyalty),
+            ];
 }

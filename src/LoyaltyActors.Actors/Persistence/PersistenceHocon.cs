@@ -15,15 +15,30 @@ public static class PersistenceHocon
             ? Config.Empty
             : ConfigurationFactory.ParseString(tuning.ExtraHocon);
         var cs = Quote(journal.ConnectionString);
+        // The single-writer shortcuts (known-id caches) hold only while this process is the database's one writer:
+        // the embedded SQLite file. PostgreSQL may be shared by a cluster (or an offline command next to a server).
+        var knownIds = journal.IsSqlite && tuning.SingleWriter ? "on" : "off";
+        // On SQLite our subclasses (group commit, reads off the plugin threads) are what makes it fast. Npgsql is
+        // truly asynchronous, so the stock journal's own batching already groups writes; the stock classes are used.
+        var journalClass = journal.IsSqlite ? typeof(GroupCommitSqlJournal) : typeof(Akka.Persistence.Sql.Journal.SqlWriteJournal);
+        var snapshotClass = journal.IsSqlite ? typeof(ParallelReadSqlSnapshotStore) : typeof(Akka.Persistence.Sql.Snapshot.SqlSnapshotStore);
+        // PostgreSQL has no read-uncommitted (it reads committed anyway); say what it does.
+        var readIsolation = journal.IsSqlite ? tuning.ReadIsolation : "read-committed";
+        // Projections follow the journal's ordering column. With several writers (cluster nodes) an ordering number is
+        // taken when a row is inserted but visible only when its transaction commits, so numbers can appear out of
+        // order; the query side waits max-tries × query-delay for a gap to fill before it takes the gap as a rolled-back
+        // write and moves past it. 100 tries of 200 ms = 20 s, far above a journal transaction here.
+        var gapTries = journal.IsSqlite ? "" : "journal-sequence-retrieval.max-tries = 100";
+        var gapDelay = journal.IsSqlite ? tuning.QueryRefreshMs : Math.Max(tuning.QueryRefreshMs, 200);
         var provider = Quote(journal.LinqToDbProvider);
         return overrides.WithFallback(ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal {
                 plugin = "akka.persistence.journal.sql"
                 sql {
-                  class = "{{typeof(GroupCommitSqlJournal).AssemblyQualifiedName}}"
+                  class = "{{journalClass.AssemblyQualifiedName}}"
                   group-commit-max-rows = {{tuning.BatchSize}}
-                  known-ids-cache = {{(journal.IsSqlite && tuning.SingleWriter ? "on" : "off")}}
+                  known-ids-cache = {{knownIds}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
@@ -38,19 +53,19 @@ public static class PersistenceHocon
                   # Microsoft.Data.Sqlite turns "unspecified" into BEGIN IMMEDIATE, which takes SQLite's single
                   # write lock for every read; read-uncommitted gives a plain BEGIN (still serializable
                   # without shared cache), so recoveries stop queueing behind group commits.
-                  read-isolation-level = {{tuning.ReadIsolation}}
+                  read-isolation-level = {{readIsolation}}
                 }
               }
               snapshot-store {
                 plugin = "akka.persistence.snapshot-store.sql"
                 sql {
-                  class = "{{typeof(ParallelReadSqlSnapshotStore).AssemblyQualifiedName}}"
-                  known-ids-cache = {{(journal.IsSqlite && tuning.SingleWriter ? "on" : "off")}}
+                  class = "{{snapshotClass.AssemblyQualifiedName}}"
+                  known-ids-cache = {{knownIds}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
                   warn-on-auto-init-fail = false
-                  read-isolation-level = {{tuning.ReadIsolation}}
+                  read-isolation-level = {{readIsolation}}
                 }
               }
               query.journal.sql {
@@ -58,9 +73,10 @@ public static class PersistenceHocon
                 provider-name = {{provider}}
                 write-plugin = "akka.persistence.journal.sql"
                 tag-read-mode = Csv
-                read-isolation-level = {{tuning.ReadIsolation}}
+                read-isolation-level = {{readIsolation}}
                 refresh-interval = {{tuning.QueryRefreshMs}}ms
-                journal-sequence-retrieval.query-delay = {{tuning.QueryRefreshMs}}ms
+                journal-sequence-retrieval.query-delay = {{gapDelay}}ms
+                {{gapTries}}
               }
               max-concurrent-recoveries = {{tuning.MaxConcurrentRecoveries}}
             }

@@ -30,6 +30,40 @@ public sealed class LoyaltyConfig
     public SegmentsConfig Segments { get; set; } = new();
     public AggregatorsConfig Aggregators { get; set; } = new();
     public NotificationsConfig Notifications { get; set; } = new();
+    public ClusterConfig Cluster { get; set; } = new();
+
+    /// <summary><c>Loyalty:Cluster</c>: no seed nodes = a single node (the default).</summary>
+    public sealed class ClusterConfig
+    {
+        /// <summary>The address other nodes reach this node at.</summary>
+        public string Hostname { get; set; } = LoyaltyActors.Actors.Cluster.ClusterSettings.DefaultHostname;
+
+        /// <summary>This node's Akka.Remote port.</summary>
+        public int Port { get; set; } = LoyaltyActors.Actors.Cluster.ClusterSettings.DefaultPort;
+
+        /// <summary><c>akka.tcp://loyalty@host:port</c> of the seed nodes (list the same ones, in the same order, on every node).</summary>
+        public List<string> SeedNodes { get; set; } = [];
+    }
+
+    /// <summary>The cluster settings of a server on <paramref name="dataDir"/>; errors name the key.</summary>
+    public LoyaltyActors.Actors.Cluster.ClusterSettings ToClusterSettings(string dataDir)
+    {
+        var seeds = Cluster.SeedNodes.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
+        if (seeds.Count > 0 && !string.Equals(Journal.Provider, JournalSettings.PostgreSql, StringComparison.OrdinalIgnoreCase))
+            throw new ConfigurationException(
+                "Loyalty:Cluster:SeedNodes needs a journal every node shares: set Loyalty:Journal:Provider to 'postgresql' and Loyalty:Journal:ConnectionString");
+        try
+        {
+            return new LoyaltyActors.Actors.Cluster.ClusterSettings(Cluster.Hostname?.Trim() ?? "", Cluster.Port, seeds)
+            {
+                ScratchDir = dataDir,
+            }.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException(ex.Message);
+        }
+    }
 
     public sealed class NotificationsConfig
     {
@@ -264,8 +298,8 @@ public sealed class LoyaltyConfig
                 ? JournalSettings.SqliteFile(Path.Combine(dataDir, "journal.db"))
                 : new JournalSettings(JournalSettings.Sqlite, Journal.ConnectionString)
             : string.Equals(Journal.Provider, JournalSettings.PostgreSql, StringComparison.OrdinalIgnoreCase)
-                ? throw new ConfigurationException("Loyalty:Journal:Provider 'postgresql' is not supported by this version yet (it comes with cluster mode); use 'sqlite'")
-                : throw new ConfigurationException($"Loyalty:Journal:Provider must be 'sqlite', not '{Journal.Provider}'");
+                ? new JournalSettings(JournalSettings.PostgreSql, PostgreSqlConnectionString())
+                : throw new ConfigurationException($"Loyalty:Journal:Provider must be 'sqlite' or 'postgresql', not '{Journal.Provider}'");
 
         var customers = new CustomerSettings(
             new PointsPolicy(Points.PerCurrencyUnit, Points.RuleVersion),
@@ -279,6 +313,8 @@ public sealed class LoyaltyConfig
             Parallelism = Journal.Parallelism,
             MaxConcurrentRecoveries = Journal.MaxConcurrentRecoveries,
             ExtraHocon = Journal.Hocon,
+            // Only the embedded SQLite file has this process as its one writer (see PersistenceHocon).
+            SingleWriter = journal.IsSqlite,
         };
         if (Segments.K < 1) throw new ConfigurationException("Loyalty:Segments:K must be at least 1");
         if (Segments.MinCustomersToSeed < Segments.K) throw new ConfigurationException("Loyalty:Segments:MinCustomersToSeed must be at least K");
@@ -291,6 +327,23 @@ public sealed class LoyaltyConfig
             Segments = new SegmentSettings(Segments.K, Segments.Seed, Segments.MinCustomersToSeed, Segments.SweepEveryEvents),
             Recommender = new RecommenderSettings(Recommender.MaxPairsPerOrder, Recommender.SimilarMinPairCount, Recommender.Partitions),
         };
+    }
+
+    /// <summary><c>Loyalty:Journal:ConnectionString</c> for PostgreSQL: required, and checked by Npgsql's parser.</summary>
+    private string PostgreSqlConnectionString()
+    {
+        if (string.IsNullOrWhiteSpace(Journal.ConnectionString))
+            throw new ConfigurationException(
+                "Loyalty:Journal:ConnectionString is required with Loyalty:Journal:Provider 'postgresql' (an Npgsql connection string, e.g. Host=127.0.0.1;Port=5432;Database=loyalty;Username=loyalty;Password=secret)");
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(Journal.ConnectionString);
+            return Journal.ConnectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException($"Loyalty:Journal:ConnectionString is not a valid Npgsql connection string: {ex.Message}");
+        }
     }
 
     /// <summary>The notification settings, with every webhook URL and secret checked; errors name the key.</summary>
