@@ -18,8 +18,10 @@ public sealed class GroupCommitJournalTests(ITestOutputHelper output) : Customer
             .Select(i => Sys.ActorOf(CustomerActor.Props($"g-{i}", Settings()), $"g-{i}"))
             .ToArray();
 
-        // While SQLite's write lock is held nothing can commit, so every write that arrives meanwhile
-        // queues behind the first one; group commit must merge them when the lock goes.
+        // Every customer recovers first, so that what follows is only the writes: while SQLite's write lock is held
+        // nothing can commit, so every write that arrives meanwhile queues behind the first one; group commit must
+        // merge them when the lock goes.
+        await Task.WhenAll(actors.Select((a, i) => a.Ask<CustomerStateResult>(new GetCustomerState($"g-{i}"), TimeSpan.FromSeconds(30))));
         using (Journal.HoldWriteLock())
         {
             for (var i = 0; i < customers; i++)
