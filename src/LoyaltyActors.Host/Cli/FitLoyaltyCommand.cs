@@ -148,7 +148,7 @@ public static class FitLoyaltyCommand
 
         if (rows.Count == 0 || labels.All(l => l) || labels.All(l => !l)) return null;
 
-        var logistic = LogisticRegression.Fit(rows, labels);
+        var (logistic, held) = FitNonNegative(rows, labels);
         var weights = configured with { A = logistic.Weights[0], B = logistic.Weights[1], C = logistic.Weights[2], Bias = logistic.Intercept };
         var bgnbd = BgNbd.Fit(summaries);
         var horizon = Period.DaysBetween(calibrationEnd, holdoutEnd) / WeekMultiplier;
@@ -168,6 +168,8 @@ public static class FitLoyaltyCommand
         string[] names = ["a (L1, orders)", "b (L2, net spend)", "c (L3, variety)"];
         foreach (var j in logistic.ConstantColumns)
             notes.Add($"{names[j]}: the feature is the same for every customer, so its weight cannot be told apart from the bias and is kept at 0");
+        foreach (var j in held)
+            notes.Add($"{names[j]}: its unconstrained maximum-likelihood weight is negative; loyalty must not fall as the feature grows, so it is held at 0 (the weights are the maximum with a, b, c ≥ 0)");
         if (!logistic.Converged) notes.Add("the logistic regression did not converge within its iteration limit");
 
         return new LoyaltyFit(calibrationEnd, holdoutEnd, weights, logistic, bgnbd,
@@ -175,6 +177,28 @@ public static class FitLoyaltyCommand
             Auc.Of(customers.Select(c => c.BgNbdExpected).ToList(), labels),
             Auc.Of(configuredScores, labels),
             customers, notes);
+    }
+
+    /// <summary>
+    /// Logistic regression with a, b, c ≥ 0: loyalty may not fall as orders, spend or variety grow. A weight whose
+    /// maximum is negative is held at 0 and the rest refitted (the most negative first), until none is negative; for
+    /// a concave likelihood with these few features that is the constrained maximum.
+    /// </summary>
+    private static (LogisticFit Fit, IReadOnlyList<int> Held) FitNonNegative(IReadOnlyList<double[]> rows, IReadOnlyList<bool> labels)
+    {
+        var held = new List<int>();
+        while (true)
+        {
+            var free = Enumerable.Range(0, 3).Where(j => !held.Contains(j)).ToArray();
+            var fit = LogisticRegression.Fit(rows.Select(r => free.Select(j => r[j]).ToArray()).ToList(), labels);
+            var weights = new double[3];
+            for (var k = 0; k < free.Length; k++) weights[free[k]] = fit.Weights[k];
+            var constant = fit.ConstantColumns.Select(k => free[k]).ToArray();
+            var worst = free.Where(j => weights[j] < 0).OrderBy(j => weights[j]).Cast<int?>().FirstOrDefault();
+            if (worst is null || free.Length == 1)
+                return (new LogisticFit(weights, fit.Intercept, fit.LogLikelihood, fit.Iterations, fit.Converged, constant), held);
+            held.Add(worst.Value);
+        }
     }
 
     public static JsonObject Report(LoyaltyFit fit) => new()
