@@ -88,6 +88,37 @@ public sealed class ExplainEndpointTests(ITestOutputHelper output)
         Assert.Equal("B", top.GetProperty("sku").GetString());
         var abOrders = Enumerable.Range(0, 15).Sum(i => i % 4 + 1);
         Assert.Contains(top.GetProperty("evidence").EnumerateArray(), e => e.GetProperty("because_of").GetString() == "A" && e.GetProperty("co_count").GetInt64() == abOrders);
-        Assert.False(current.TryGetProperty("points", out _));
+        Assert.Equal(currentProfile.GetProperty("points_balance").GetInt64(), current.GetProperty("points").GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
+    public async Task Points_are_explained_by_rule_and_version_and_add_up_to_the_balance()
+    {
+        await using var host = await LoyaltyHostProcess.StartAsync(output, new Dictionary<string, string>
+        {
+            ["Loyalty__Points__CategoryBonuses__dairy"] = "1",
+            ["Loyalty__Points__RuleVersion"] = "3",
+        });
+        var day = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await host.PostAcceptedAsync(
+        [
+            WireEvents.Purchase("p-1", "P", $"{day}T10:00:00Z", "o-1", new SentLine("MILK", "dairy", 2, 10m), new SentLine("BREAD", "bakery", 1, 30m)),
+            WireEvents.Return("p-2", "P", $"{day}T11:00:00Z", "o-1", ("MILK", 1)),
+            WireEvents.Redeem("p-3", "P", $"{day}T12:00:00Z", 5, "coffee"),
+        ]);
+
+        var points = JsonDocument.Parse(await host.GetOkAsync("v1/customers/P/explain")).RootElement.GetProperty("points");
+        output.WriteLine(points.ToString());
+        // by hand: milk 2 × 10 × (1 + 1 bonus) = 40 under category:dairy, bread 30 under base, both version 3 in tier base;
+        // one milk back takes back 20 under version 3; 5 redeemed
+        var earned = points.GetProperty("earned").EnumerateArray()
+            .Select(e => (e.GetProperty("rule").GetString(), e.GetProperty("rule_version").GetInt32(), e.GetProperty("tier").GetString(), e.GetProperty("points").GetInt64()))
+            .ToList();
+        Assert.Equal([("base", 3, "base", 30L), ("category:dairy", 3, "base", 40L)], earned);
+        var reversed = Assert.Single(points.GetProperty("reversed").EnumerateArray().ToArray());
+        Assert.Equal((3, 20L), (reversed.GetProperty("rule_version").GetInt32(), reversed.GetProperty("points").GetInt64()));
+        Assert.Equal(5, points.GetProperty("redeemed").GetInt64());
+        Assert.Equal(45, points.GetProperty("balance").GetInt64());
+        Assert.Equal(45, (await host.GetProfileAsync("P")).GetProperty("points_balance").GetInt64());
     }
 }

@@ -29,7 +29,7 @@ public static class ExplainEndpoints
     }
 
     private static async Task<IResult> ExplainAsync(string id, string? as_of, HttpContext http,
-        IRequiredActor<CustomerRegion> customers, ActorRegistry registry, IngressOptions options)
+        IRequiredActor<CustomerRegion> customers, ActorRegistry registry, IngressOptions options, ActorSystem system)
     {
         if (http.RequestServices.GetService(typeof(CustomerSettings)) is not CustomerSettings settings)
             return Results.Problem("this node has no customer settings to explain scores with", statusCode: 503, title: "Unavailable");
@@ -61,6 +61,7 @@ public static class ExplainEndpoints
         var behavior = ScoreExplanations.Behavior(profile, settings.Scoring, population);
         var segment = asOf is null ? await SegmentAsync(id, registry) : null;
         var recommendations = await RecommendationsAsync(id, customers.ActorRef, registry);
+        var points = await PointsAsync(system, id, profile.AsOf);
         return Results.Json(new
         {
             customer_id = id,
@@ -91,9 +92,57 @@ public static class ExplainEndpoints
                 steepness = behavior.Steepness,
                 preference = behavior.Preference,
             },
+            points,
             segment,
             recommendations,
         }, LoyaltyJson.Options);
+    }
+
+    /// <summary>
+    /// Every points change of the customer's own journal up to <paramref name="asOf"/>, by the rule and version that
+    /// produced it: earned by earning rule (base or category bonus), rule version and tier; reversed by returns under the
+    /// purchase's version; redeemed; expired under the expiry rule's version. earned − reversed − redeemed − expired is
+    /// the balance.
+    /// </summary>
+    private static async Task<object> PointsAsync(ActorSystem system, string id, Instant asOf)
+    {
+        var earned = new Dictionary<(string Rule, int Version, string Tier), long>();
+        var reversed = new Dictionary<int, long>();
+        var expired = new Dictionary<int, long>();
+        long redeemed = 0;
+        await JournalEvents.ReadJournal(system)
+            .CurrentEventsByPersistenceId(CustomerActor.PersistencePrefix + id, 0, long.MaxValue)
+            .RunForeach(envelope =>
+            {
+                switch (envelope.Event)
+                {
+                    case CustomerEvent e when e.OccurredAt > asOf:
+                        break;
+                    case PurchaseRecorded p:
+                        foreach (var line in p.Lines)
+                            earned[(line.Rule, p.RuleVersion, p.Tier)] = earned.GetValueOrDefault((line.Rule, p.RuleVersion, p.Tier)) + line.Points;
+                        break;
+                    case ReturnRecorded r:
+                        reversed[r.RuleVersion] = reversed.GetValueOrDefault(r.RuleVersion) + r.Points;
+                        break;
+                    case PointsRedeemed d:
+                        redeemed += d.Points;
+                        break;
+                    case PointsExpired x:
+                        expired[x.RuleVersion] = expired.GetValueOrDefault(x.RuleVersion) + x.Points;
+                        break;
+                }
+            }, Akka.Streams.ActorMaterializer.Create(system));
+        return new
+        {
+            formula = "balance = Σ earned − Σ reversed − redeemed − Σ expired",
+            earned = earned.OrderBy(e => e.Key.Version).ThenBy(e => e.Key.Rule, StringComparer.Ordinal)
+                .Select(e => new { rule = e.Key.Rule, rule_version = e.Key.Version, tier = e.Key.Tier, points = e.Value }),
+            reversed = reversed.OrderBy(r => r.Key).Select(r => new { rule_version = r.Key, points = r.Value }),
+            redeemed,
+            expired = expired.OrderBy(x => x.Key).Select(x => new { rule_version = x.Key, points = x.Value }),
+            balance = earned.Values.Sum() - reversed.Values.Sum() - redeemed - expired.Values.Sum(),
+        };
     }
 
     /// <summary>
