@@ -18,7 +18,7 @@ root.Subcommands.Add(ReplayCommand.Create(clock));
 root.Subcommands.Add(RebuildCommand.Create(clock));
 root.Subcommands.Add(SegmentsCommand.Create(clock));
 root.Subcommands.Add(RulesCommand.Create(clock));
-root.Subcommands.Add(LoyaltyActors.Host.Bench.BenchCommand.Create());
+root.Subcommands.Add(LoyaltyActors.Host.Bench.BenchCommand.Create(clock));
 root.Subcommands.Add(NotificationsCommand.Create(clock));
 root.Subcommands.Add(ClvFitCommand.Create(clock));
 root.Subcommands.Add(FitLoyaltyCommand.Create(clock));

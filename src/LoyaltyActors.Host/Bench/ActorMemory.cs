@@ -15,22 +15,23 @@ namespace LoyaltyActors.Host.Bench;
 /// </summary>
 internal static class ActorMemory
 {
-    public static async Task<double> BytesPerCustomerAsync(string dir, int customers, CancellationToken ct)
+    public static async Task<double> BytesPerCustomerAsync(string dir, int customers, IClock clock, CancellationToken ct)
     {
         Directory.CreateDirectory(dir);
         var journal = JournalSettings.SqliteFile(Path.Combine(dir, "journal.db"));
         SqliteSetup.Prepare(journal.ConnectionString);
         using var system = ActorSystem.Create(LoyaltyActorsHosting.SystemName,
             LoyaltyActorsHosting.ActorSystemConfig(journal, PersistenceTuning.Default));
-        var settings = new CustomerSettings(PointsPolicy.Default, ScoringSettings.Default, 100, TimeSpan.FromHours(1), SystemClock.Instance)
+        var settings = new CustomerSettings(PointsPolicy.Default, ScoringSettings.Default, 100, TimeSpan.FromHours(1), clock)
         {
             Program = LoyaltyProgram.Default,
         };
         var region = system.ActorOf(LocalCustomerRegion.Props(new CustomerMessageExtractor(), id => CustomerActor.Props(id, settings)), "customers");
 
-        await WakeAsync(region, 0, 2_000, ct);
+        var at = clock.GetCurrentInstant() - Duration.FromDays(1);
+        await WakeAsync(region, 0, 2_000, at, ct);
         var before = Heap();
-        await WakeAsync(region, 2_000, 2_000 + customers, ct);
+        await WakeAsync(region, 2_000, 2_000 + customers, at, ct);
         var after = Heap();
         GC.KeepAlive(region);
         await system.Terminate();
@@ -38,10 +39,10 @@ internal static class ActorMemory
     }
 
     /// <summary>The same customers' states alone (decided and folded as the actor does), for the breakdown.</summary>
-    public static double StateBytesPerCustomer(int customers)
+    public static double StateBytesPerCustomer(int customers, IClock clock)
     {
         var program = LoyaltyProgram.Default;
-        var at = SystemClock.Instance.GetCurrentInstant() - Duration.FromDays(1);
+        var at = clock.GetCurrentInstant() - Duration.FromDays(1);
         var states = new CustomerState[customers];
         var before = Heap();
         for (var i = 0; i < customers; i++)
@@ -65,9 +66,8 @@ internal static class ActorMemory
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static async Task WakeAsync(IActorRef region, int from, int to, CancellationToken ct)
+    private static async Task WakeAsync(IActorRef region, int from, int to, Instant at, CancellationToken ct)
     {
-        var at = SystemClock.Instance.GetCurrentInstant() - Duration.FromDays(1);
         for (var start = from; start < to; start += 1_000)
         {
             var end = Math.Min(to, start + 1_000);

@@ -15,7 +15,7 @@ internal sealed record BenchFigure(string Id, string What, double Value, string 
 /// </summary>
 public static partial class BenchCommand
 {
-    public static Command Create()
+    public static Command Create(NodaTime.IClock clock)
     {
         var quick = new Option<bool>("--quick") { Description = "Smaller runs: finishes in under 5 minutes" };
         var output = new Option<string>("--out") { Description = "Write the figures as JSON here", DefaultValueFactory = _ => "bench-results.json" };
@@ -32,12 +32,13 @@ public static partial class BenchCommand
         {
             quick, output, dataRoot, work, only,
         };
-        command.SetAction((r, ct) => RunAsync(r.GetValue(quick), r.GetValue(output)!, r.GetValue(dataRoot), r.GetValue(work), r.GetValue(only), ct));
+        command.SetAction((r, ct) => RunAsync(r.GetValue(quick), r.GetValue(output)!, r.GetValue(dataRoot), r.GetValue(work), r.GetValue(only), clock, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool quick, string output, string? dataRoot, string? workDir, string? only, CancellationToken ct)
+    private static async Task<int> RunAsync(bool quick, string output, string? dataRoot, string? workDir, string? only, NodaTime.IClock clock, CancellationToken ct)
     {
+        LoadClients.StartAt(clock.GetCurrentInstant());
         var parts = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         bool Runs(string part) => parts is null || parts.Contains(part);
         var root = dataRoot ?? Environment.GetEnvironmentVariable("LOYALTY_TEST_DATA") ?? Path.Combine("..", "shared", "data");
@@ -146,8 +147,8 @@ public static partial class BenchCommand
             var awake = quick ? 20_000 : 100_000;
             if (Runs("memory"))
             {
-            var managed = await ActorMemory.BytesPerCustomerAsync(Path.Combine(work, "actor-memory"), awake, ct);
-            Report(new("state_bytes_per_customer", "of which the customer's state (CustomerState after one purchase)", ActorMemory.StateBytesPerCustomer(awake), "bytes"));
+            var managed = await ActorMemory.BytesPerCustomerAsync(Path.Combine(work, "actor-memory"), awake, clock, ct);
+            Report(new("state_bytes_per_customer", "of which the customer's state (CustomerState after one purchase)", ActorMemory.StateBytesPerCustomer(awake, clock), "bytes"));
             Report(new("managed_bytes_per_customer", $"managed heap per awake customer actor with its state ({awake:N0} awake)", managed, "bytes", null, "≤ 4 KB", managed <= 4096));
             await using (var s = await Server(Path.Combine(work, "memory"), new Dictionary<string, string>
             {
@@ -175,7 +176,7 @@ public static partial class BenchCommand
         {
             machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
             quick,
-            at = DateTimeOffset.UtcNow,
+            at = clock.GetCurrentInstant().ToDateTimeOffset(),
             figures = figures.Select(f => new { id = f.Id, what = f.What, value = Math.Round(f.Value, 2), unit = f.Unit, ratio_to_ceiling = f.RatioToCeiling is { } r ? Math.Round(r, 4) : (double?)null, target = f.Target, met = f.Met }),
             notes,
         }, new JsonSerializerOptions { WriteIndented = true }), ct);

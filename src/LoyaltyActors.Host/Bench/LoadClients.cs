@@ -15,12 +15,15 @@ internal sealed record LoadResult(long Events, double Seconds, double P50Ms, dou
 /// <summary>Client load against a running server: purchases over HTTP (batches) with N concurrent connections.</summary>
 internal static class LoadClients
 {
-    private static readonly DateTimeOffset Epoch = DateTimeOffset.UtcNow.AddDays(-1);
+    private static DateTimeOffset _epoch;
+
+    /// <summary>Purchases are dated from a day before <paramref name="now"/> (the run's clock), a millisecond apart.</summary>
+    public static void StartAt(NodaTime.Instant now) => _epoch = now.ToDateTimeOffset().AddDays(-1);
 
     /// <summary>One purchase in wire format v1; the event id is unique per <paramref name="run"/> and sequence number.</summary>
     public static string Purchase(string run, long n, string customerId, decimal price = 12.5m)
     {
-        var at = Epoch.AddMilliseconds(n).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var at = _epoch.AddMilliseconds(n).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         return $"{{\"event_id\":\"{run}-{n}\",\"type\":\"purchase\",\"customer_id\":\"{customerId}\",\"occurred_at\":\"{at}\"," +
                $"\"order_id\":\"{run}-o{n}\",\"channel\":\"bench\",\"lines\":[{{\"sku\":\"SKU-{n % 97}\",\"category\":\"c{n % 7}\",\"qty\":1,\"unit_price\":{price.ToString(CultureInfo.InvariantCulture)}}}]}}";
     }
