@@ -220,17 +220,9 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Polls <paramref name="probe"/> until it returns a value, within <see cref="Patience"/>.</summary>
-    private static async Task<JsonElement> AwaitAsync(Func<Task<JsonElement?>> probe, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } value) return value;
-            if (watch.Elapsed > Patience) throw new TimeoutException($"waited {Patience.TotalSeconds} s for {what}");
-            await Task.Delay(200); // bounded condition poll, not a synchronisation sleep
-        }
-    }
+    /// <summary>The JSON read that <paramref name="probe"/> returns once it returns one, within <see cref="Patience"/>.</summary>
+    private static async Task<JsonElement> AwaitAsync(Func<Task<JsonElement?>> probe, string what) =>
+        (JsonElement)await AwaitAsync<object>(async () => await probe(), what);
 
     /// <summary>Polls <paramref name="probe"/> until it returns a value, within <see cref="Patience"/>.</summary>
     private static async Task<T> AwaitAsync<T>(Func<Task<T?>> probe, string what) where T : class
