@@ -26,6 +26,7 @@ root.Subcommands.Add(WhatIfCommand.Create(clock));
 
 
 // `loyalty` alone (or with only serve's options) means `loyalty serve`.
+LoyaltyActors.Host.AllocProfile.StartIfAsked();
 if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
     args = ["serve", .. args];
 

@@ -31,6 +31,7 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
     private readonly KnownIds? _known;
     private bool _inFlight;
     private readonly string? _sqliteConnectionString;
+    private SqliteJournalWriter? _writer;
 
     public GroupCommitSqlJournal(Config journalConfig)
         : base(journalConfig)
@@ -118,6 +119,14 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         return _dao;
     }
 
+    protected override void PostStop()
+    {
+        // Only the one in-flight write uses the writer: close its connection unless that write still runs (then the
+        // connection is left to the finaliser rather than pulled from under a commit).
+        if (!_inFlight) _writer?.Dispose();
+        base.PostStop();
+    }
+
     protected override bool ReceivePluginInternal(object message)
     {
         if (message is not BatchWritten done) return base.ReceivePluginInternal(message);
@@ -153,7 +162,16 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         Task<IImmutableList<Exception>> write;
         try
         {
-            write = base.WriteMessagesAsync(merged, CancellationToken.None);
+            if (_sqliteConnectionString is not null)
+            {
+                // Our own prepared INSERT on the thread pool: the journal actor keeps queueing the next batch meanwhile.
+                var writer = _writer ??= new SqliteJournalWriter(_sqliteConnectionString, Context.System.Serialization);
+                write = Task.Run(() => (IImmutableList<Exception>)writer.Write(merged)!);
+            }
+            else
+            {
+                write = base.WriteMessagesAsync(merged, CancellationToken.None);
+            }
         }
         catch (Exception ex)
         {

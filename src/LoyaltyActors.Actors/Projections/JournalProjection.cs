@@ -66,8 +66,13 @@ public abstract class JournalProjection
     }
 }
 
-/// <summary>How often a projection host saves its model and runs <see cref="JournalProjection.Tick"/>.</summary>
-public sealed record ProjectionSettings(int SaveEveryEvents = 10_000, TimeSpan? SaveInterval = null, TimeSpan? TickInterval = null)
+/// <summary>
+/// How often a projection host saves its model and runs <see cref="JournalProjection.Tick"/>. A save writes the
+/// whole model, and the journal is the source of truth (a restart catches up from the saved offset), so saves are
+/// rare: every 30 s or 250,000 events. At 10,000 events per save the recommender's saves alone took ~9 % of the
+/// server's CPU under HTTP ingest.
+/// </summary>
+public sealed record ProjectionSettings(int SaveEveryEvents = 250_000, TimeSpan? SaveInterval = null, TimeSpan? TickInterval = null)
 {
     public TimeSpan SaveEvery => SaveInterval ?? TimeSpan.FromSeconds(30);
     public TimeSpan TickEvery => TickInterval ?? TimeSpan.FromSeconds(5);

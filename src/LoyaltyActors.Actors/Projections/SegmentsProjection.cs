@@ -299,7 +299,7 @@ public sealed class SegmentsProjection : JournalProjection
     }
 
     private static string? LabelOf(SegmentModel model, int? segment) =>
-        segment is int id && id >= 0 && id < model.Segments.Count ? model.Segments[id].Label : null;
+        segment is int id ? model.LabelOf(id) : null;
 
     private void Notify(string customerId, int? old, int? now, Instant at) =>
         _notifications.Add(new CustomerSegmentChanged(customerId, LabelOf(_model, old), LabelOf(_model, now), at));

@@ -245,14 +245,7 @@ public sealed class SegmentModel
         get
         {
             if (!Seeded) return [];
-            ComputeMoments();
-            StandardiseCentroids();
-            var scores = new double[K];
-            for (var c = 0; c < K; c++) scores[c] = SegmentLabels.ValueScore(_zCentroids.AsSpan(c * F, F));
-            var ranked = Enumerable.Range(0, K).OrderByDescending(c => scores[c]).ThenBy(c => c).ToArray();
-            var labels = new string[K];
-            for (var rank = 0; rank < K; rank++) labels[ranked[rank]] = SegmentLabels.ForRank(rank, K);
-
+            var labels = Labels();
             var segments = new SegmentInfo[K];
             for (var c = 0; c < K; c++)
             {
@@ -269,6 +262,27 @@ public sealed class SegmentModel
 
             return segments;
         }
+    }
+
+    /// <summary>
+    /// The label of the segment with id <paramref name="segment"/> as <see cref="Segments"/> would give it; null when
+    /// out of range or before seeding. Computes only the labels: the projection asks this on every segment change.
+    /// </summary>
+    public string? LabelOf(int segment) => Seeded && segment >= 0 && segment < K ? Labels()[segment] : null;
+
+    /// <summary>Labels by segment id: segments ranked by their standardised centroid's value score (ties by id).</summary>
+    private string[] Labels()
+    {
+        ComputeMoments();
+        StandardiseCentroids();
+        var scores = new double[K];
+        for (var c = 0; c < K; c++) scores[c] = SegmentLabels.ValueScore(_zCentroids.AsSpan(c * F, F));
+        var ranked = new int[K];
+        for (var c = 0; c < K; c++) ranked[c] = c;
+        Array.Sort(ranked, (a, b) => scores[b].CompareTo(scores[a]) is var byScore && byScore != 0 ? byScore : a.CompareTo(b));
+        var labels = new string[K];
+        for (var rank = 0; rank < K; rank++) labels[ranked[rank]] = SegmentLabels.ForRank(rank, K);
+        return labels;
     }
 
     /// <summary>Σ over customers of the squared standardised distance to their segment's centroid; 0 before seeding.</summary>

@@ -71,9 +71,12 @@ public static partial class BenchCommand
                 var n = quick ? 40_000 : 200_000;
                 foreach (var connections in new[] { 4, 16 })
                 {
+                    var cpuBefore = s.Child.CpuSeconds();
                     var r = await LoadClients.PostPurchasesAsync(s.Url, n, 500, connections, 10_000, $"b500x{connections}", ct);
+                    var cpuPerEvent = (s.Child.CpuSeconds() - cpuBefore) / r.Events * 1e6;
                     Report(new($"http_batch500_c{connections}_events_per_s", $"HTTP ingest, batches of 500, {connections} connections", r.EventsPerSecond,
                         "events/s", r.EventsPerSecond / write, "≥ 25 % of ceiling", r.EventsPerSecond / write >= 0.25));
+                    Report(new($"http_batch500_c{connections}_server_cpu_us_per_event", "  server CPU time per event (user + system)", cpuPerEvent, "µs"));
                 }
 
                 var single = await LoadClients.PostPurchasesAsync(s.Url, quick ? 4_000 : 20_000, 1, 16, 10_000, "b1x16", ct);

@@ -96,8 +96,12 @@ public sealed class SegmentModelTests
             var segment = model.SegmentOf($"g{g}-0")!.Value;
             Assert.All(Enumerable.Range(0, 20), i => Assert.Equal(segment, model.SegmentOf($"g{g}-{i}")));
             Assert.Equal(Groups[g].Name, segments[segment].Label);
+            Assert.Equal(Groups[g].Name, model.LabelOf(segment));
             Assert.Equal(20, segments[segment].Size);
         }
+
+        Assert.Null(model.LabelOf(-1));
+        Assert.Null(model.LabelOf(5));
     }
 
     [Fact]
