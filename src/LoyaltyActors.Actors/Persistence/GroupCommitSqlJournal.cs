@@ -179,12 +179,14 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         }
 
         var self = Self;
+        var feed = _sqliteConnectionString is null ? null : SqliteJournalFeed.Get(Context.System);
         write.ContinueWith(t =>
         {
             LoyaltyMetrics.JournalWriteSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LoyaltyMetrics.JournalBatchRows.Observe(rows);
             if (t.IsCompletedSuccessfully)
             {
+                feed?.Committed();
                 // One result per AtomicWrite (null = written); hand each caller its own slice.
                 var results = t.Result;
                 var offset = 0;

@@ -11,7 +11,10 @@ namespace LoyaltyActors.Actors.Projections;
 /// <summary>One customer event read back from the journal with its global offset (journal ordering).</summary>
 public sealed record JournalEvent(string CustomerId, long SequenceNr, long Offset, CustomerEvent Event);
 
-/// <summary>Reads the journal through Akka.Persistence.Query, the same way for SQLite and PostgreSQL.</summary>
+/// <summary>
+/// Reads the journal in order: on the embedded SQLite file through <see cref="Persistence.SqliteJournalFeed"/> (direct
+/// queries, woken by commits), on PostgreSQL through Akka.Persistence.Query.
+/// </summary>
 public static class JournalEvents
 {
     public static SqlReadJournal ReadJournal(ActorSystem system) =>
@@ -19,11 +22,15 @@ public static class JournalEvents
 
     /// <summary>Every customer event stored so far, in journal order, after <paramref name="afterOffset"/>; then completes.</summary>
     public static Source<JournalEvent, NotUsed> CurrentCustomerEvents(ActorSystem system, long afterOffset = 0) =>
-        ReadJournal(system).CurrentAllEvents(From(afterOffset)).CustomerEventsOnly();
+        Persistence.SqliteJournalFeed.Get(system) is { Enabled: true } feed
+            ? feed.Events(afterOffset, live: false)
+            : ReadJournal(system).CurrentAllEvents(From(afterOffset)).CustomerEventsOnly();
 
     /// <summary>Like <see cref="CurrentCustomerEvents"/>, then keeps following the journal as it grows.</summary>
     public static Source<JournalEvent, NotUsed> LiveCustomerEvents(ActorSystem system, long afterOffset = 0) =>
-        ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly();
+        Persistence.SqliteJournalFeed.Get(system) is { Enabled: true } feed
+            ? feed.Events(afterOffset, live: true)
+            : ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly();
 
     private static Offset From(long afterOffset) => afterOffset == 0 ? Offset.NoOffset() : Offset.Sequence(afterOffset);
 

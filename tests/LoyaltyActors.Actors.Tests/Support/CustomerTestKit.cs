@@ -21,6 +21,12 @@ public abstract class CustomerTestKit : TestKit
     {
     }
 
+    /// <summary>With journal tunables of the test's own (e.g. a refresh interval no test could wait for).</summary>
+    protected CustomerTestKit(ITestOutputHelper output, Persistence.PersistenceTuning tuning)
+        : this(new TempJournal(tuning), output)
+    {
+    }
+
     private CustomerTestKit(TempJournal journal, ITestOutputHelper output)
         : base(journal.Config, LoyaltyActorsHosting.SystemName, output)
     {

@@ -14,14 +14,14 @@ public sealed class TempJournal : IDisposable
 {
     private readonly string _dir;
 
-    public TempJournal()
+    public TempJournal(PersistenceTuning? tuning = null)
     {
         _dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "loyalty-actors-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
         Path = System.IO.Path.Combine(_dir, "journal.db");
         Settings = JournalSettings.SqliteFile(Path);
         SqliteSetup.Prepare(Settings.ConnectionString);
-        Config = LoyaltyActorsHosting.ActorSystemConfig(Settings, PersistenceTuning.Default);
+        Config = LoyaltyActorsHosting.ActorSystemConfig(Settings, tuning ?? PersistenceTuning.Default);
     }
 
     public string Path { get; }
