@@ -109,9 +109,17 @@ public static class LoyaltyActorsHosting
                 // The recommender's pair counting is the heaviest fold: each SKU partition runs on its own actor (so on
                 // its own core), fed by one journal stream of its own, and the router merges their answers.
                 var partitions = RecommenderPartitions.Load(models, options.Recommender, message => system.Log.Warning("{0}", message));
-                registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions, models, options.Projections), "recommender"));
+                registry.Register<RecommenderAggregator>(system.ActorOf(RecommenderRouter.Props(partitions, models, RecommenderSaves(options.Projections)), "recommender"));
             });
     }
+
+    /// <summary>
+    /// The recommender's saves write every order it remembers (so that a later return can take the order's pairs back):
+    /// their cost grows with the history, unlike the other models'. They are spaced out to every 5 minutes or 2 million
+    /// events unless configured otherwise; a restart catches up from the saved offset.
+    /// </summary>
+    internal static ProjectionSettings RecommenderSaves(ProjectionSettings settings) =>
+        settings == new ProjectionSettings() ? settings with { SaveEveryEvents = 2_000_000, SaveInterval = TimeSpan.FromMinutes(5) } : settings;
 
     internal static ProjectionSettings ProgramProjectionSettings(LoyaltyActorsOptions options) =>
         options.Projections with { TickInterval = TimeSpan.FromSeconds(1) };
