@@ -151,7 +151,7 @@ public sealed class CustomerActor : UntypedPersistentActor
     public override string PersistenceId => PersistencePrefix + _customerId;
 
     public static Props Props(string customerId, CustomerSettings settings) =>
-        Akka.Actor.Props.Create(() => new CustomerActor(customerId, settings));
+        Akka.Actor.Props.Create(() => new CustomerActor(customerId, settings)).WithMailbox(CustomerMailbox.Id);
 
     private void Record(RecordEvents cmd)
     {

@@ -66,6 +66,7 @@ public static class LoyaltyActorsHosting
                   }
                 }
                 """))
+            .WithFallback(CustomerMailbox.Hocon)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
 
     /// <summary>
