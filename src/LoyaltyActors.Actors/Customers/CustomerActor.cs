@@ -9,8 +9,9 @@ namespace LoyaltyActors.Actors.Customers;
 
 /// <summary>
 /// One customer: decides commands against its state, persists the resulting events as one atomic
-/// batch, folds them, and replies once — after the journal has them. Idle customers ask their
-/// parent (the local region or a cluster shard) to passivate them.
+/// batch, folds them, and replies once — after the journal has them. Its parent (the local region or a cluster
+/// shard) stops it when idle (after <see cref="CustomerSettings.PassivateAfter"/>, with <see cref="StopCustomer"/>); a
+/// customer that recorded nothing asks its parent to passivate it at once.
 /// </summary>
 public sealed class CustomerActor : UntypedPersistentActor
 {
@@ -45,9 +46,6 @@ public sealed class CustomerActor : UntypedPersistentActor
             case CustomerEvent e:
                 _state = _state.Apply(e);
                 _eventsSinceSnapshot++;
-                break;
-            case RecoveryCompleted:
-                Context.SetReceiveTimeout(_settings.PassivateAfter);
                 break;
         }
     }
@@ -119,9 +117,6 @@ public sealed class CustomerActor : UntypedPersistentActor
                 break;
             case DeleteSnapshotsFailure f:
                 Log.Warning(f.Cause, "Deleting a customer's old snapshots failed");
-                break;
-            case ReceiveTimeout:
-                Context.Parent.Tell(new Passivate(StopCustomer.Instance));
                 break;
             case StopCustomer:
                 Context.Stop(Self);

@@ -83,7 +83,7 @@ public static class LoyaltyActorsHosting
             {
                 var region = system.ActorOf(
                     LocalCustomerRegion.Props(new CustomerMessageExtractor(),
-                        id => CustomerActor.Props(id, options.Customers)),
+                        id => CustomerActor.Props(id, options.Customers), options.Customers.PassivateAfter),
                     "customers");
                 registry.Register<CustomerRegion>(region);
                 if (models is null) return;
