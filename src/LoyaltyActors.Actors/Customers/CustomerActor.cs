@@ -145,8 +145,15 @@ public sealed class CustomerActor : UntypedPersistentActor
 
     public override string PersistenceId => PersistencePrefix + _customerId;
 
+    /// <summary>Every customer's deployment: its small mailbox. One instance, shared by every customer's props.</summary>
+    private static readonly Deploy CustomerDeploy = Deploy.None.WithMailbox(CustomerMailbox.Id);
+
+    /// <remarks>
+    /// The props stay with the actor while it lives: they are built directly on the shared deployment (a
+    /// <c>WithMailbox</c> per customer would copy the deployment for each one).
+    /// </remarks>
     public static Props Props(string customerId, CustomerSettings settings) =>
-        Akka.Actor.Props.Create(() => new CustomerActor(customerId, settings)).WithMailbox(CustomerMailbox.Id);
+        new(CustomerDeploy, typeof(CustomerActor), customerId, settings);
 
     private void Record(RecordEvents cmd)
     {
