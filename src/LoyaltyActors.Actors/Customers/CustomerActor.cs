@@ -180,15 +180,17 @@ public sealed class CustomerActor : UntypedPersistentActor
         }
 
         // One PersistAll = one AtomicWrite: the journal groups it with other customers' writes into a
-        // single transaction, and the reply below runs only after that transaction committed.
+        // single transaction, and the reply below runs only after that transaction committed. The events are
+        // folded once, above: working is _state with exactly these events applied in this order (the fold is pure
+        // and nothing else changes _state while the write is in flight), and it is kept only once all are durable.
         var replyTo = Sender;
         _awaitingWrite = replyTo;
         var remaining = accepted.Count;
-        PersistAll(accepted, e =>
+        PersistAll(accepted, _ =>
         {
-            _state = _state.Apply(e);
-            _eventsSinceSnapshot++;
             if (--remaining > 0) return;
+            _state = working;
+            _eventsSinceSnapshot += accepted.Count;
             _awaitingWrite = null;
             replyTo.Tell(result);
             PublishRewards(accepted);
