@@ -27,7 +27,7 @@ public sealed class LocalCustomerRegionTests(ITestOutputHelper output) : Custome
         {
             _incarnations.AddOrUpdate(id, 1, (_, n) => n + 1);
             return CustomerActor.Props(id, settings);
-        }), "customers");
+        }, passivateAfter), "customers");
     }
 
     private static async Task<int> LiveCountAsync(IActorRef region) =>

@@ -4,8 +4,8 @@ namespace LoyaltyActors.Actors.Cluster;
 
 /// <summary>
 /// The Akka configuration of a clustered node: remoting on <see cref="ClusterSettings.Hostname"/>:<see cref="ClusterSettings.Port"/>,
-/// the seed nodes, the split-brain resolver (keep-majority), sharding without remembered entities and without its own
-/// idle passivation (customers passivate themselves), and NodaTime values on the wire.
+/// the seed nodes, the split-brain resolver (keep-majority), sharding without remembered entities (idle customers are
+/// passivated by sharding, after the customers' idle time), and NodaTime values on the wire.
 /// </summary>
 public static class ClusterHocon
 {
@@ -55,10 +55,8 @@ public static class ClusterHocon
                 sharding {
                   role = {{Role}}
                   remember-entities = off
-                  # Customers stop themselves after Loyalty:Customers:PassivateAfterSeconds of silence (through the
-                  # shard, with StopCustomer), so sharding's own idle passivation stays off.
-                  passivate-idle-entity-after = off
-                  passivation.strategy = none
+                  # Idle customers are stopped by sharding's own idle passivation, set in code from
+                  # Loyalty:Customers:PassivateAfterSeconds (LoyaltyClusterHosting, with StopCustomer).
                   state-store-mode = ddata
                 }
                 singleton.role = {{Role}}

@@ -9,8 +9,9 @@ namespace LoyaltyActors.Actors.Customers;
 
 /// <summary>
 /// One customer: decides commands against its state, persists the resulting events as one atomic
-/// batch, folds them, and replies once — after the journal has them. Idle customers ask their
-/// parent (the local region or a cluster shard) to passivate them.
+/// batch, folds them, and replies once — after the journal has them. Its parent (the local region or a cluster
+/// shard) stops it when idle (after <see cref="CustomerSettings.PassivateAfter"/>, with <see cref="StopCustomer"/>); a
+/// customer that recorded nothing asks its parent to passivate it at once.
 /// </summary>
 public sealed class CustomerActor : UntypedPersistentActor
 {
@@ -45,9 +46,6 @@ public sealed class CustomerActor : UntypedPersistentActor
             case CustomerEvent e:
                 _state = _state.Apply(e);
                 _eventsSinceSnapshot++;
-                break;
-            case RecoveryCompleted:
-                Context.SetReceiveTimeout(_settings.PassivateAfter);
                 break;
         }
     }
@@ -120,9 +118,6 @@ public sealed class CustomerActor : UntypedPersistentActor
             case DeleteSnapshotsFailure f:
                 Log.Warning(f.Cause, "Deleting a customer's old snapshots failed");
                 break;
-            case ReceiveTimeout:
-                Context.Parent.Tell(new Passivate(StopCustomer.Instance));
-                break;
             case StopCustomer:
                 Context.Stop(Self);
                 break;
@@ -150,8 +145,15 @@ public sealed class CustomerActor : UntypedPersistentActor
 
     public override string PersistenceId => PersistencePrefix + _customerId;
 
+    /// <summary>Every customer's deployment: its small mailbox. One instance, shared by every customer's props.</summary>
+    private static readonly Deploy CustomerDeploy = Deploy.None.WithMailbox(CustomerMailbox.Id);
+
+    /// <remarks>
+    /// The props stay with the actor while it lives: they are built directly on the shared deployment (a
+    /// <c>WithMailbox</c> per customer would copy the deployment for each one).
+    /// </remarks>
     public static Props Props(string customerId, CustomerSettings settings) =>
-        Akka.Actor.Props.Create(() => new CustomerActor(customerId, settings));
+        new(CustomerDeploy, typeof(CustomerActor), customerId, settings);
 
     private void Record(RecordEvents cmd)
     {
@@ -178,15 +180,17 @@ public sealed class CustomerActor : UntypedPersistentActor
         }
 
         // One PersistAll = one AtomicWrite: the journal groups it with other customers' writes into a
-        // single transaction, and the reply below runs only after that transaction committed.
+        // single transaction, and the reply below runs only after that transaction committed. The events are
+        // folded once, above: working is _state with exactly these events applied in this order (the fold is pure
+        // and nothing else changes _state while the write is in flight), and it is kept only once all are durable.
         var replyTo = Sender;
         _awaitingWrite = replyTo;
         var remaining = accepted.Count;
-        PersistAll(accepted, e =>
+        PersistAll(accepted, _ =>
         {
-            _state = _state.Apply(e);
-            _eventsSinceSnapshot++;
             if (--remaining > 0) return;
+            _state = working;
+            _eventsSinceSnapshot += accepted.Count;
             _awaitingWrite = null;
             replyTo.Tell(result);
             PublishRewards(accepted);

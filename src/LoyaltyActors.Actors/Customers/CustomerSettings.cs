@@ -6,7 +6,7 @@ namespace LoyaltyActors.Actors.Customers;
 
 /// <summary>What every customer actor needs: the rules, the scores, its lifecycle tunables and a clock.</summary>
 /// <param name="SnapshotEvery">Save a snapshot after this many events since the last one.</param>
-/// <param name="PassivateAfter">Stop a customer that received nothing for this long.</param>
+/// <param name="PassivateAfter">Stop a customer that was sent nothing for this long (by its region or shard).</param>
 public sealed record CustomerSettings(
     PointsPolicy Points,
     ScoringSettings Scoring,

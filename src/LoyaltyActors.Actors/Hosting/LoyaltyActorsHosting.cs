@@ -66,6 +66,7 @@ public static class LoyaltyActorsHosting
                   }
                 }
                 """))
+            .WithFallback(CustomerMailbox.Hocon)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
 
     /// <summary>
@@ -82,7 +83,7 @@ public static class LoyaltyActorsHosting
             {
                 var region = system.ActorOf(
                     LocalCustomerRegion.Props(new CustomerMessageExtractor(),
-                        id => CustomerActor.Props(id, options.Customers)),
+                        id => CustomerActor.Props(id, options.Customers), options.Customers.PassivateAfter),
                     "customers");
                 registry.Register<CustomerRegion>(region);
                 if (models is null) return;

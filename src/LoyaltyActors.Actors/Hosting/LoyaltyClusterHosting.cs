@@ -41,7 +41,9 @@ public static class LoyaltyClusterHosting
                 persistence.SnapshotStoreFor(null);
 
                 var sharding = ClusterSharding.Get(system);
-                var shardSettings = ClusterShardingSettings.Create(system).WithRole(ClusterHocon.Role).WithRememberEntities(false);
+                // Sharding stops idle customers (StopCustomer, below) after the same idle time as the local region.
+                var shardSettings = ClusterShardingSettings.Create(system).WithRole(ClusterHocon.Role).WithRememberEntities(false)
+                    .WithPassivateIdleAfter(options.Customers.PassivateAfter);
                 var shardRegion = sharding.Start(
                     ClusterHocon.CustomerTypeName,
                     id => CustomerActor.Props(id, options.Customers),

@@ -96,7 +96,14 @@ public static class CustomerDecider
     /// </summary>
     private static CustomerState FallDue(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
-        foreach (var lot in state.Lots.Where(l => l.ExpiresAt <= at).OrderBy(l => l.ExpiresAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).ToList())
+        // Most commands find nothing expired: look before sorting (and allocating) anything.
+        var anyExpired = false;
+        foreach (var lot in state.Lots)
+            anyExpired |= lot.ExpiresAt <= at;
+        var expiring = anyExpired
+            ? state.Lots.Where(l => l.ExpiresAt <= at).OrderBy(l => l.ExpiresAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).ToList()
+            : [];
+        foreach (var lot in expiring)
         {
             var expired = new PointsExpired($"{trigger}#expire:{lot.OrderId}", lot.ExpiresAt!.Value, lot.OrderId, lot.Remaining, program.Points.Version);
             events.Add(expired);
@@ -208,6 +215,7 @@ public static class CustomerDecider
     private static CustomerState IssueRewards(
         CustomerState before, CustomerState after, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events, int from)
     {
+        if (program.Rewards.IsDefaultOrEmpty) return after;
         var upgrades = events.Skip(from).OfType<TierChanged>().Where(t => t.Reason == "upgrade").ToList();
         foreach (var rule in program.Rewards)
         {

@@ -105,7 +105,7 @@ public static class CustomerProfileBuilder
         var profile = new CustomerProfile(
             customerId, now, state.EventCount, state.Orders, state.FirstPurchaseAt, state.LastPurchaseAt, recencyDays,
             state.NetSpend, state.Orders == 0 ? 0m : state.NetSpend / state.Orders, state.GrossSpend, state.ReturnedAmount,
-            state.Categories.Count, state.Returns, state.Views, state.DwellSeconds, state.Reviews,
+            state.CategoryCount, state.Returns, state.Views, state.DwellSeconds, state.Reviews,
             state.Reviews == 0 ? null : (double)state.RatingSum / state.Reviews,
             decayedFrequency, decayedSpend, behavior,
             Sigmoid.Of(scoring.PreferenceSteepness * (behavior - population.BehaviorMean)),
@@ -134,7 +134,7 @@ public static class CustomerProfileBuilder
     public static double Loyalty(CustomerState state, LoyaltyWeights w) =>
         Sigmoid.Of(w.A * (state.Orders / w.FrequencyScale)
                    + w.B * ((double)state.NetSpend / w.SpendScale)
-                   + w.C * (state.Categories.Count / w.VarietyScale)
+                   + w.C * (state.CategoryCount / w.VarietyScale)
                    + w.Bias);
 
     /// <summary>
@@ -145,7 +145,7 @@ public static class CustomerProfileBuilder
     {
         var score = w.Frequency * p.Frequency.Standardise(Math.Log(1 + state.Orders))
                     + w.Monetary * p.Monetary.Standardise(Math.Log(1 + Math.Max(0, (double)state.NetSpend)))
-                    + w.Variety * p.Variety.Standardise(Math.Log(1 + state.Categories.Count))
+                    + w.Variety * p.Variety.Standardise(Math.Log(1 + state.CategoryCount))
                     + w.Views * p.Views.Standardise(Math.Log(1 + state.Views))
                     + w.Reviews * p.Reviews.Standardise(Math.Log(1 + state.Reviews));
         if (recencyDays is { } r) score += w.Recency * p.Recency.Standardise(Math.Log(1 + r));

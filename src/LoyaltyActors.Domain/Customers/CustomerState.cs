@@ -54,6 +54,47 @@ public sealed record CustomerState(
     long PointsRedeemed,
     Instant? LastEventAt)
 {
+    // How the state is kept (the properties are unchanged): customers are held awake by the hundred thousand, most
+    // with a handful of events, so the two string sets are kept small while small (see SmallStringSet) and what few
+    // customers ever have (returns, redemptions, tier history, held returns, rewards) sits in one Seldom part,
+    // shared by every customer that has none of it.
+    private object? _eventIds = SmallStringSet.From(EventIds);
+    private object? _categories = SmallStringSet.From(Categories);
+    private Seldom _seldom = Seldom.Of(ReturnedAmount, Returns, PointsReversed, PointsRedeemed);
+
+    /// <summary>Every event id recorded, the idempotency keys.</summary>
+    public ImmutableHashSet<string> EventIds { get => SmallStringSet.ToSet(_eventIds); init => _eventIds = SmallStringSet.From(value); }
+
+    /// <summary>Distinct non-empty categories ever bought (variety).</summary>
+    public ImmutableHashSet<string> Categories { get => SmallStringSet.ToSet(_categories); init => _categories = SmallStringSet.From(value); }
+
+    /// <summary>How many distinct categories (<see cref="Categories"/>.Count without building the set).</summary>
+    public int CategoryCount => SmallStringSet.Count(_categories);
+
+    public decimal ReturnedAmount
+    {
+        get => _seldom.ReturnedAmount;
+        init { if (!Seldom.Same(value, _seldom.ReturnedAmount)) _seldom = _seldom with { ReturnedAmount = value }; }
+    }
+
+    public int Returns
+    {
+        get => _seldom.Returns;
+        init { if (value != _seldom.Returns) _seldom = _seldom with { Returns = value }; }
+    }
+
+    public long PointsReversed
+    {
+        get => _seldom.PointsReversed;
+        init { if (value != _seldom.PointsReversed) _seldom = _seldom with { PointsReversed = value }; }
+    }
+
+    public long PointsRedeemed
+    {
+        get => _seldom.PointsRedeemed;
+        init { if (value != _seldom.PointsRedeemed) _seldom = _seldom with { PointsRedeemed = value }; }
+    }
+
     public static CustomerState Empty { get; } = new(
         ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal), 0, 0m, 0m, 0, null, null,
         ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal), 0, 0d, 0, 0,
@@ -65,37 +106,68 @@ public sealed record CustomerState(
     public ImmutableArray<PointsLot> Lots { get; init; } = ImmutableArray<PointsLot>.Empty;
 
     /// <summary>Points taken back by returns beyond what the lots held; paid first from new earnings.</summary>
-    public long PointsDebt { get; init; }
+    public long PointsDebt
+    {
+        get => _seldom.PointsDebt;
+        init { if (value != _seldom.PointsDebt) _seldom = _seldom with { PointsDebt = value }; }
+    }
 
     /// <summary>Σ points that expired.</summary>
-    public long PointsExpired { get; init; }
+    public long PointsExpired
+    {
+        get => _seldom.PointsExpired;
+        init { if (value != _seldom.PointsExpired) _seldom = _seldom with { PointsExpired = value }; }
+    }
 
     public string Tier { get; init; } = TierNames.Base;
 
     /// <summary>When the current tier was set (null for the base tier a customer starts in).</summary>
-    public Instant? TierSince { get; init; }
+    public Instant? TierSince
+    {
+        get => _seldom.TierSince;
+        init { if (value != _seldom.TierSince) _seldom = _seldom with { TierSince = value }; }
+    }
 
     /// <summary>When the tier is next reviewed (downgrades happen only then).</summary>
-    public Instant? NextTierReview { get; init; }
+    public Instant? NextTierReview
+    {
+        get => _seldom.NextTierReview;
+        init { if (value != _seldom.NextTierReview) _seldom = _seldom with { NextTierReview = value }; }
+    }
 
     /// <summary>Refunded amounts by the UTC day of the order they refund (for trailing spend).</summary>
-    public ImmutableSortedDictionary<int, decimal> ReturnedByOrderDay { get; init; } = ImmutableSortedDictionary<int, decimal>.Empty;
+    public ImmutableSortedDictionary<int, decimal> ReturnedByOrderDay
+    {
+        get => _seldom.ReturnedByOrderDay;
+        init { if (value != _seldom.ReturnedByOrderDay) _seldom = _seldom with { ReturnedByOrderDay = value }; }
+    }
 
     /// <summary>Returns that arrived before their order, by order id, in arrival order.</summary>
-    public ImmutableDictionary<string, ImmutableArray<ReturnHeld>> PendingReturns { get; init; } =
-        ImmutableDictionary<string, ImmutableArray<ReturnHeld>>.Empty.WithComparers(StringComparer.Ordinal);
+    public ImmutableDictionary<string, ImmutableArray<ReturnHeld>> PendingReturns
+    {
+        get => _seldom.PendingReturns;
+        init { if (value != _seldom.PendingReturns) _seldom = _seldom with { PendingReturns = value }; }
+    }
 
     /// <summary>Held returns that could not apply to their order when it arrived.</summary>
-    public int DiscardedReturns { get; init; }
+    public int DiscardedReturns
+    {
+        get => _seldom.DiscardedReturns;
+        init { if (value != _seldom.DiscardedReturns) _seldom = _seldom with { DiscardedReturns = value }; }
+    }
 
     /// <summary>Rewards issued, in order.</summary>
-    public ImmutableArray<IssuedReward> Rewards { get; init; } = ImmutableArray<IssuedReward>.Empty;
+    public ImmutableArray<IssuedReward> Rewards
+    {
+        get => _seldom.Rewards;
+        init { if (value != _seldom.Rewards) _seldom = _seldom with { Rewards = value }; }
+    }
 
     /// <summary>When this customer's persisted timer wakes it next, or null.</summary>
     public Instant? WakeUpAt { get; init; }
 
     /// <summary>Number of events recorded.</summary>
-    public int EventCount => EventIds.Count;
+    public int EventCount => SmallStringSet.Count(_eventIds);
 
     /// <summary>Net spend: gross purchases minus refunds.</summary>
     public decimal NetSpend => GrossSpend - ReturnedAmount;
@@ -139,7 +211,7 @@ public sealed record CustomerState(
         return spend;
     }
 
-    public bool HasSeen(string eventId) => EventIds.Contains(eventId);
+    public bool HasSeen(string eventId) => SmallStringSet.Contains(_eventIds, eventId);
 
     /// <summary>The state after <paramref name="evt"/>. Throws for an event type it does not know.</summary>
     public CustomerState Apply(CustomerEvent evt)
@@ -172,7 +244,7 @@ public sealed record CustomerState(
         if (evt is CustomerErased) return next;
         return next with
         {
-            EventIds = evt is ProgramEvent ? EventIds : EventIds.Add(evt.EventId),
+            _eventIds = evt is ProgramEvent ? _eventIds : SmallStringSet.Add(_eventIds, evt.EventId),
             LastEventAt = LastEventAt is { } last && last > evt.OccurredAt ? last : evt.OccurredAt,
         };
     }
@@ -190,11 +262,11 @@ public sealed record CustomerState(
         var day = EpochDays.Of(p.OccurredAt);
         var amount = p.Amount;
         var dayBefore = PurchaseDays.TryGetValue(day, out var d) ? d : default;
-        var categories = Categories;
+        var categories = _categories;
         var lines = ImmutableArray.CreateBuilder<OrderLine>(p.Lines.Length);
         foreach (var line in p.Lines)
         {
-            if (line.Category.Length > 0) categories = categories.Add(line.Category);
+            if (line.Category.Length > 0) categories = SmallStringSet.Add(categories, line.Category);
             lines.Add(new OrderLine(line.Sku, line.Qty, line.UnitPrice, line.Points, 0, 0));
         }
 
@@ -204,7 +276,7 @@ public sealed record CustomerState(
             GrossSpend = GrossSpend + amount,
             FirstPurchaseAt = FirstPurchaseAt is { } f && f <= p.OccurredAt ? f : p.OccurredAt,
             LastPurchaseAt = LastPurchaseAt is { } l && l >= p.OccurredAt ? l : p.OccurredAt,
-            Categories = categories,
+            _categories = categories,
             PurchaseDays = PurchaseDays.SetItem(day, new DaySpend(dayBefore.Purchases + 1, dayBefore.Amount + amount)),
             OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable(), p.RuleVersion)),
             PointsEarned = PointsEarned + p.Points,
@@ -313,6 +385,38 @@ public sealed record CustomerState(
         next = next.Spend(r.Points, r.OrderId);
         return r.ReconciledFrom is { } held ? next.WithoutHeld(r.OrderId, held) : next;
     }
+}
+
+/// <summary>
+/// The part of a customer's state few customers ever have; <see cref="None"/> is shared by all that have none of it.
+/// </summary>
+internal sealed record Seldom(
+    decimal ReturnedAmount,
+    int Returns,
+    long PointsReversed,
+    long PointsRedeemed,
+    long PointsDebt,
+    long PointsExpired,
+    Instant? TierSince,
+    Instant? NextTierReview,
+    ImmutableSortedDictionary<int, decimal> ReturnedByOrderDay,
+    ImmutableDictionary<string, ImmutableArray<ReturnHeld>> PendingReturns,
+    int DiscardedReturns,
+    ImmutableArray<IssuedReward> Rewards)
+{
+    public static Seldom None { get; } = new(0m, 0, 0L, 0L, 0L, 0L, null, null,
+        ImmutableSortedDictionary<int, decimal>.Empty,
+        ImmutableDictionary<string, ImmutableArray<ReturnHeld>>.Empty.WithComparers(StringComparer.Ordinal),
+        0, ImmutableArray<IssuedReward>.Empty);
+
+    /// <summary>The part of a state built from its positional values: <see cref="None"/> when they are all zero.</summary>
+    public static Seldom Of(decimal returnedAmount, int returns, long pointsReversed, long pointsRedeemed) =>
+        Same(returnedAmount, 0m) && returns == 0 && pointsReversed == 0 && pointsRedeemed == 0
+            ? None
+            : None with { ReturnedAmount = returnedAmount, Returns = returns, PointsReversed = pointsReversed, PointsRedeemed = pointsRedeemed };
+
+    /// <summary>Equal and written the same (0m and 0.00m are equal but not the same value to keep).</summary>
+    public static bool Same(decimal a, decimal b) => a == b && a.Scale == b.Scale;
 }
 
 /// <summary>UTC calendar days counted from 1970-01-01 (day 0, a Thursday).</summary>

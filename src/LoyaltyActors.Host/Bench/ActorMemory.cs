@@ -26,7 +26,7 @@ internal static class ActorMemory
         {
             Program = LoyaltyProgram.Default,
         };
-        var region = system.ActorOf(LocalCustomerRegion.Props(new CustomerMessageExtractor(), id => CustomerActor.Props(id, settings)), "customers");
+        var region = system.ActorOf(LocalCustomerRegion.Props(new CustomerMessageExtractor(), id => CustomerActor.Props(id, settings), settings.PassivateAfter), "customers");
 
         var at = clock.GetCurrentInstant() - Duration.FromDays(1);
         await WakeAsync(region, 0, 2_000, at, ct);

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+
+namespace LoyaltyActors.Domain.Customers;
+
+/// <summary>
+/// An immutable set of strings (ordinal) kept as small as it is: <c>null</c> when empty, the string itself when it
+/// holds one, a sorted array up to <see cref="MaxArray"/> strings, an <see cref="ImmutableHashSet{T}"/> beyond.
+/// An <see cref="ImmutableHashSet{T}"/> of one string costs about a hundred bytes besides the string; a customer's
+/// event ids and categories are mostly a handful. Adding is O(log n) lookups plus a copy of at most
+/// <see cref="MaxArray"/> references while small, the hash set's O(log n) after.
+/// </summary>
+internal static class SmallStringSet
+{
+    /// <summary>The largest set kept as a sorted array.</summary>
+    internal const int MaxArray = 8;
+
+    private static readonly ImmutableHashSet<string> EmptySet = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
+    /// <summary>The compact form of <paramref name="set"/>.</summary>
+    public static object? From(ImmutableHashSet<string>? set)
+    {
+        if (set is null || set.Count == 0) return null;
+        if (set.Count == 1) return set.First();
+        if (set.Count > MaxArray) return set.WithComparer(StringComparer.Ordinal);
+        var sorted = set.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return sorted;
+    }
+
+    /// <summary>The set as an <see cref="ImmutableHashSet{T}"/> (built for a small one; the same instance for a large one).</summary>
+    public static ImmutableHashSet<string> ToSet(object? set) => set switch
+    {
+        null => EmptySet,
+        string one => EmptySet.Add(one),
+        string[] few => EmptySet.Union(few),
+        _ => (ImmutableHashSet<string>)set,
+    };
+
+    public static int Count(object? set) => set switch
+    {
+        null => 0,
+        string => 1,
+        string[] few => few.Length,
+        _ => ((ImmutableHashSet<string>)set).Count,
+    };
+
+    public static bool Contains(object? set, string value) => set switch
+    {
+        null => false,
+        string one => string.Equals(one, value, StringComparison.Ordinal),
+        string[] few => Array.BinarySearch(few, value, StringComparer.Ordinal) >= 0,
+        _ => ((ImmutableHashSet<string>)set).Contains(value),
+    };
+
+    /// <summary>The set with <paramref name="value"/> (the same object when it is already in).</summary>
+    public static object Add(object? set, string value)
+    {
+        switch (set)
+        {
+            case null:
+                return value;
+            case string one:
+            {
+                var order = string.CompareOrdinal(one, value);
+                if (order == 0) return one;
+                return order < 0 ? new[] { one, value } : new[] { value, one };
+            }
+            case string[] few:
+            {
+                var at = Array.BinarySearch(few, value, StringComparer.Ordinal);
+                if (at >= 0) return few;
+                if (few.Length == MaxArray) return EmptySet.Union(few).Add(value);
+                at = ~at;
+                var more = new string[few.Length + 1];
+                Array.Copy(few, more, at);
+                more[at] = value;
+                Array.Copy(few, at, more, at + 1, few.Length - at);
+                return more;
+            }
+            default:
+                return ((ImmutableHashSet<string>)set).Add(value);
+        }
+    }
+}
