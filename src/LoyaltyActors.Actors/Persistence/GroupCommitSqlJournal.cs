@@ -23,7 +23,7 @@ namespace LoyaltyActors.Actors.Persistence;
 /// unsynchronised state, so completion of a write is reported back as a message, never handled on
 /// the thread pool. Configure with <c>group-commit-max-rows</c> (the largest merged write).
 /// </remarks>
-public sealed class GroupCommitSqlJournal : SqlWriteJournal
+public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
 {
     private readonly int _maxRows;
     private readonly Queue<PendingWrite> _waiting = new();
@@ -76,55 +76,6 @@ public sealed class GroupCommitSqlJournal : SqlWriteJournal
         }
         if (!_inFlight) StartNext();
         return pending.Done.Task;
-    }
-
-    public override async Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
-    {
-        // A customer this journal has never written has nothing stored: no query needed (single writer only).
-        if (_known is not null && !_known.MayContain(persistenceId)) return 0;
-
-        // A recovering actor must see its own writes that are still queued here.
-        if (_latestByPersistenceId.TryGetValue(persistenceId, out var latest))
-        {
-            try
-            {
-                await latest.ConfigureAwait(false);
-            }
-            catch
-            {
-                // Success or failure, the write is over; the database now tells the truth.
-            }
-        }
-
-        // Microsoft.Data.Sqlite completes "async" calls synchronously, so the base query would run on this
-        // actor's single thread and serialise every recovery (~5 ms each, whatever max-concurrent-recoveries
-        // says). The plugin's DAO opens a connection per call and is safe to use from the thread pool; our
-        // own queue already covers writes in flight, which is all the base class waits for.
-        if (Dao() is { } dao)
-            return await Task.Run(() => dao.HighestSequenceNr(persistenceId, fromSequenceNr, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return await base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static readonly System.Reflection.FieldInfo? DaoField =
-        typeof(SqlWriteJournal).GetField("_journal", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
-
-    private Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao? _dao;
-
-    private Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao? Dao()
-    {
-        if (_dao is not null) return _dao;
-        _dao = DaoField?.GetValue(this) as Akka.Persistence.Sql.Journal.Dao.ByteArrayJournalDao;
-        if (_dao is null)
-            Context.GetLogger().Warning("Akka.Persistence.Sql internals changed: highest-sequence-number reads run on the journal thread");
-        return _dao;
-    }
-
-    protected override void PostStop()
-    {
-        // Only the one in-flight write uses the writer: close its connection unless that write still runs (then the
-        // connection is left to the finaliser rather than pulled from under a commit).
-        if (!_inFlight) _writer?.Dispose();
-        base.PostStop();
     }
 
     protected override bool ReceivePluginInternal(object message)
