@@ -41,16 +41,34 @@ public sealed class ClvProfiles(string modelsPath, Func<ModelStore> openStore, d
 
     public double HorizonPeriods { get; } = horizonPeriods;
 
-    /// <summary>The latest fitted model, or null when none was fitted.</summary>
+    /// <summary>How long a looked-up model is used before the store is asked again whether a newer one was fitted.</summary>
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
+
+    private long _checkedAt = long.MinValue;
+
+    /// <summary>
+    /// The latest fitted model, or null when none was fitted. The store is asked at most every few seconds: every profile
+    /// read asks for the model, and the store's lookup is a LiteDB read under the store's one lock (measured at 7.5 % of
+    /// the server's CPU during a burst of cold profile reads).
+    /// </summary>
     public ClvModel? Current
     {
         get
         {
-            if (!File.Exists(modelsPath)) return null;
-            var store = openStore();
-            var version = store.OffsetOf(ClvModelHistory.StoreName);
             lock (_gate)
             {
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_checkedAt != long.MinValue && System.Diagnostics.Stopwatch.GetElapsedTime(_checkedAt, now) < Recheck) return _model;
+                _checkedAt = now;
+                if (!File.Exists(modelsPath))
+                {
+                    _model = null;
+                    _loadedVersion = null;
+                    return null;
+                }
+
+                var store = openStore();
+                var version = store.OffsetOf(ClvModelHistory.StoreName);
                 if (version != _loadedVersion)
                 {
                     _model = version is null ? null : ClvModels.Latest(store);
