@@ -27,6 +27,35 @@ public sealed class SqliteJournalFeed : IExtension
     private readonly TimeSpan _refresh;
     private TaskCompletionSource _nextCommit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// The last batches read, by the offset they were read after. The live readers (program services, aggregators,
+    /// recommender) follow the head together, woken by the same commits: the first to ask reads and deserialises a
+    /// stretch of the journal, the others take it from here. Rows at or below a batch's last offset never change
+    /// (single writer, orderings committed in order), so a batch stays exact; an erasure that deletes rows later only
+    /// means a reader got them before the deletion, as it could have anyway.
+    /// </summary>
+    private readonly Dictionary<long, Batch> _recent = [];
+    private readonly Queue<long> _recentOrder = new();
+    private const int RecentBatches = 64;
+
+    private sealed record Batch(long Last, int Rows, JournalEvent[] Events);
+
+    private bool TryRecent(long after, out Batch batch)
+    {
+        lock (_recent) return _recent.TryGetValue(after, out batch!);
+    }
+
+    private void Remember(long after, Batch batch)
+    {
+        if (batch.Rows == 0) return;
+        lock (_recent)
+        {
+            if (!_recent.TryAdd(after, batch)) return;
+            _recentOrder.Enqueue(after);
+            while (_recentOrder.Count > RecentBatches) _recent.Remove(_recentOrder.Dequeue());
+        }
+    }
+
     public SqliteJournalFeed(ExtendedActorSystem system)
     {
         _system = system;
@@ -76,7 +105,14 @@ public sealed class SqliteJournalFeed : IExtension
             {
                 // Taken before the query: a commit that lands after the query finds nothing still wakes the wait below.
                 var commit = Volatile.Read(ref feed._nextCommit).Task;
-                var batch = await Task.Run(Read).ConfigureAwait(false);
+                if (!feed.TryRecent(_after, out var batch))
+                {
+                    var after = _after;
+                    batch = await Task.Run(Read).ConfigureAwait(false);
+                    feed.Remember(after, batch);
+                }
+
+                if (batch.Rows > 0) _after = batch.Last;
                 if (batch.Rows > 0 && batch.Events.Length > 0) return Option<JournalEvent[]>.Create(batch.Events);
                 if (batch.Rows > 0) continue; // only rows of other persistence ids in this stretch: read on
                 if (!live) return Option<JournalEvent[]>.None;
@@ -84,7 +120,7 @@ public sealed class SqliteJournalFeed : IExtension
             }
         }
 
-        private (int Rows, JournalEvent[] Events) Read()
+        private Batch Read()
         {
             if (_query is null)
             {
@@ -101,6 +137,7 @@ public sealed class SqliteJournalFeed : IExtension
             _afterParameter!.Value = _after;
             var events = new List<JournalEvent>(64);
             var rows = 0;
+            var last = _after;
             var serialization = feed._system.Serialization;
             SqliteDataReader reader;
             try
@@ -112,7 +149,7 @@ public sealed class SqliteJournalFeed : IExtension
                 // A new data dir whose journal table the plugin has not created yet: nothing stored so far.
                 Dispose();
                 _query = null;
-                return (0, []);
+                return new Batch(_after, 0, []);
             }
 
             using (reader)
@@ -120,16 +157,16 @@ public sealed class SqliteJournalFeed : IExtension
                 while (reader.Read())
                 {
                     rows++;
-                    _after = reader.GetInt64(0);
+                    last = reader.GetInt64(0);
                     var persistenceId = reader.GetString(1);
                     if (!persistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal)) continue;
                     var payload = serialization.Deserialize((byte[])reader.GetValue(3), reader.GetInt32(5), reader.IsDBNull(4) ? "" : reader.GetString(4));
                     if (payload is CustomerEvent e)
-                        events.Add(new JournalEvent(persistenceId[CustomerActor.PersistencePrefix.Length..], reader.GetInt64(2), _after, e));
+                        events.Add(new JournalEvent(persistenceId[CustomerActor.PersistencePrefix.Length..], reader.GetInt64(2), last, e));
                 }
             }
 
-            return (rows, events.ToArray());
+            return new Batch(last, rows, events.ToArray());
         }
 
         public void Dispose()
