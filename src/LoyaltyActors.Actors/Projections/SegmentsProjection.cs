@@ -9,8 +9,10 @@ namespace LoyaltyActors.Actors.Projections;
 
 /// <summary>Segment settings (<c>Loyalty:Segments:*</c>).</summary>
 /// <param name="SweepEveryEvents">
-/// Recency is refreshed to the latest event time and a Lloyd pass is run after every this many events
-/// consumed: counted in events, not seconds, so a replay interrupted and resumed ends in the same model.
+/// Recency is refreshed to the latest event time and Lloyd passes are run after every this many events consumed, or
+/// after as many events as there are customers when there are more (a sweep touches every customer, so its cost per
+/// event stays bounded as the population grows): counted in events, not seconds, so a replay interrupted and resumed
+/// ends in the same model.
 /// </param>
 public sealed record SegmentSettings(int K = 5, int Seed = 17, int MinCustomersToSeed = 50, int SweepEveryEvents = 5_000);
 
@@ -67,9 +69,13 @@ public sealed class SegmentsProjection : JournalProjection
     private bool _viewStale = true;
     private int _ticksSinceView;
 
+    /// <summary>The <see cref="JournalProjection.EventsConsumed"/> count at which the next sweep runs.</summary>
+    private long _nextSweepAt;
+
     private SegmentsProjection(SegmentSettings settings, SegmentModel model, Dictionary<string, Accumulator> customers, Instant reference)
     {
         _settings = settings;
+        _nextSweepAt = settings.SweepEveryEvents;
         _model = model;
         _customers = customers;
         _reference = reference;
@@ -97,6 +103,10 @@ public sealed class SegmentsProjection : JournalProjection
             Offset = saved.Offset,
             EventsConsumed = s.EventsConsumed,
         };
+        // Saved before sweeps were spaced by population: the next multiple of SweepEveryEvents, as it was then.
+        projection._nextSweepAt = s.NextSweepAt > 0
+            ? s.NextSweepAt
+            : (s.EventsConsumed / settings.SweepEveryEvents + 1) * settings.SweepEveryEvents;
         return projection;
     }
 
@@ -154,7 +164,9 @@ public sealed class SegmentsProjection : JournalProjection
     private void MaybeSweep()
     {
         // EventsConsumed is incremented after When returns, hence + 1.
-        if ((EventsConsumed + 1) % _settings.SweepEveryEvents == 0) Sweep();
+        if (EventsConsumed + 1 < _nextSweepAt) return;
+        Sweep();
+        _nextSweepAt = EventsConsumed + 1 + Math.Max(_settings.SweepEveryEvents, _customers.Count);
     }
 
     /// <summary>The deterministic sweep of the model itself, every <see cref="SegmentSettings.SweepEveryEvents"/> events.</summary>
@@ -281,6 +293,7 @@ public sealed class SegmentsProjection : JournalProjection
             Ids = new string[n], LastPurchase = new long[n], Orders = new int[n], Spend = new decimal[n],
             Categories = new string[n][], Views = new int[n], Reviews = new int[n],
             Model = _model.ToSnapshot(),
+            NextSweepAt = _nextSweepAt,
         };
         var i = 0;
         foreach (var (id, a) in _customers)
@@ -348,5 +361,8 @@ public sealed class SegmentsProjection : JournalProjection
         public int[] Views { get; set; } = [];
         public int[] Reviews { get; set; } = [];
         public SegmentSnapshot Model { get; set; } = new();
+
+        /// <summary>When the next sweep runs (events consumed); 0 in snapshots saved before it was kept.</summary>
+        public long NextSweepAt { get; set; }
     }
 }
