@@ -139,9 +139,12 @@ public static partial class BenchCommand
 
             await using (var s = await Server(coldDir, new Dictionary<string, string>(), ct))
             {
+                var cpuBefore = s.Child.CpuSeconds();
                 var touch = await LoadClients.TouchCustomersAsync(s.Url, customers, 16, ct);
+                var cpuPerTouch = (s.Child.CpuSeconds() - cpuBefore) / customers * 1e6;
                 Report(new("first_touch_p99_ms", $"cold first touch after kill -9 ({customers:N0} customers, 16 clients): p99", touch.P99Ms, "ms", null, "≤ 50 ms", touch.P99Ms <= 50));
                 Report(new("bulk_recovery_customers_per_s", "bulk recovery (first touches per second)", touch.EventsPerSecond, "customers/s", null, "≥ 5,000/s", touch.EventsPerSecond >= 5_000));
+                Report(new("bulk_recovery_server_cpu_us_per_customer", "  server CPU time per first touch (user + system)", cpuPerTouch, "µs"));
             }
             }
 
