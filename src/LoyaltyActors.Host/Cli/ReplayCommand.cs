@@ -165,7 +165,7 @@ public static class ReplayCommand
         async Task Loop(Action<ReplayProgress> report)
         {
             var lastReport = Stopwatch.StartNew();
-            foreach (var item in ReplayReader.Read(input, format, limits))
+            await foreach (var item in ReadAhead.Of(ReplayReader.Read(input, format, limits), ct))
             {
                 ct.ThrowIfCancellationRequested();
                 progress.Read(item);

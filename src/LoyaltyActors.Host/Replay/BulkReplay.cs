@@ -74,14 +74,14 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
             foreach (var e in accepted.Events)
             {
                 customer.State = customer.State.Apply(e);
-                _current.Rows.Add(BulkJournal.Row(command.CustomerId, ++customer.SequenceNr, e));
+                _current.Rows.Add(new BulkRow(customer.PersistenceId, ++customer.SequenceNr, e));
                 customer.EventsSinceSnapshot++;
             }
 
             // As the actor: after the write of a command's events, a snapshot once enough events passed since the last.
             if (customer.EventsSinceSnapshot >= _settings.SnapshotEvery)
             {
-                _current.Snapshots.Add(BulkJournal.Snapshot(command.CustomerId, customer.SequenceNr, customer.State));
+                _current.Snapshots.Add(new BulkSnapshot(customer.PersistenceId, customer.SequenceNr, customer.State));
                 customer.EventsSinceSnapshot = 0;
             }
 
@@ -161,7 +161,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         if (!_customers.TryGetValue(customerId, out var customer))
         {
             var stored = _journal.Load(customerId);
-            customer = new Customer(stored.State, stored.HighestSequenceNr, stored.EventsSinceSnapshot);
+            customer = new Customer(BulkJournal.PersistenceIdOf(customerId), stored.State, stored.HighestSequenceNr, stored.EventsSinceSnapshot);
             _customers.Add(customerId, customer);
         }
 
@@ -210,8 +210,9 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         _writer.Dispose();
     }
 
-    private sealed class Customer(CustomerState state, long sequenceNr, int eventsSinceSnapshot)
+    private sealed class Customer(string persistenceId, CustomerState state, long sequenceNr, int eventsSinceSnapshot)
     {
+        public string PersistenceId { get; } = persistenceId;
         public CustomerState State { get; set; } = state;
         public long SequenceNr { get; set; } = sequenceNr;
         public int EventsSinceSnapshot { get; set; } = eventsSinceSnapshot;
