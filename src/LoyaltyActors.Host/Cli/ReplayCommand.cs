@@ -165,7 +165,10 @@ public static class ReplayCommand
         async Task Loop(Action<ReplayProgress> report)
         {
             var lastReport = Stopwatch.StartNew();
-            await foreach (var item in ReadAhead.Of(ReplayReader.Read(input, format, limits), ct))
+            var items = ReplayReader.Read(input, format, limits);
+            // The bulk path decides and writes as fast as it can parse: it reads ahead on a thread of its own. The server and the
+            // actors are the bottleneck of the other paths, which read on demand as before.
+            await foreach (var item in sink is BulkReplay ? ReadAhead.Of(items, ct) : ReadAhead.InPlace(items, ct))
             {
                 ct.ThrowIfCancellationRequested();
                 progress.Read(item);

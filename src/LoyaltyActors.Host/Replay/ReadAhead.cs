@@ -14,6 +14,17 @@ internal static class ReadAhead
     private const int ChunkSize = 512;
     private const int ChunksAhead = 8;
 
+    /// <summary>The source read on demand, on the consumer's thread.</summary>
+    public static async IAsyncEnumerable<T> InPlace<T>(IEnumerable<T> source, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.CompletedTask;
+        foreach (var item in source)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return item;
+        }
+    }
+
     public static async IAsyncEnumerable<T> Of<T>(IEnumerable<T> source, [EnumeratorCancellation] CancellationToken ct)
     {
         var chunks = Channel.CreateBounded<T[]>(new BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });
