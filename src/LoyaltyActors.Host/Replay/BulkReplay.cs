@@ -88,7 +88,8 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
             customer.LastTransaction = _current.Number;
         }
 
-        if (_current.Rows.Count >= _rowsPerTransaction) await SendAsync(ct);
+        // A run of duplicates writes nothing, but its outcomes are handed on (and states may be dropped) all the same.
+        if (_current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction) await SendAsync(ct);
     }
 
     /// <summary>Outcomes whose transaction committed (or that needed no write and were decided before one that did), in input order.</summary>
