@@ -168,9 +168,10 @@ public sealed class BulkReplayTests(GeneratedHistory history, ITestOutputHelper 
         var actors = await history.ActorReplayAsync();
         output.WriteLine(actors.ToString());
         var bulkDir = history.Scratch.Path("bulk-equivalence");
-        // At most 2 customers in memory: the others are dropped and read back (snapshot + later events) many times.
+        // Transactions of 20 rows and at most 2 customers in memory: the others are dropped once their rows committed and
+        // read back (latest snapshot + later events) many times.
         var bulk = await LoyaltyHostProcess.RunCliAsync(GeneratedHistory.Environment,
-            "replay", history.FullInput, "--format", "ndjson", "--engine", "bulk", "--bulk-customers", "2", "--data-dir", bulkDir,
+            "replay", history.FullInput, "--format", "ndjson", "--engine", "bulk", "--bulk-customers", "2", "--bulk-transaction-rows", "20", "--data-dir", bulkDir,
             "--rejects", history.Scratch.Path("bulk-rejects.csv"));
         output.WriteLine(bulk.ToString());
 
@@ -191,6 +192,15 @@ public sealed class BulkReplayTests(GeneratedHistory history, ITestOutputHelper 
 
         foreach (var customer in GeneratedHistory.Customers)
             Assert.Equal(await ProfileAsync(history.ActorsDir, customer), await ProfileAsync(bulkDir, customer));
+    }
+
+    [Fact]
+    public async Task An_unknown_engine_is_refused_with_one_line_naming_the_option()
+    {
+        using var scratch = new CliScratch();
+        var line = (await LoyaltyHostProcess.RunCliAsync(null,
+            "replay", history.FullInput, "--format", "ndjson", "--engine", "fast", "--data-dir", scratch.Path("data"))).FailedWithOneLine();
+        Assert.Contains("--engine", line);
     }
 
     [SkippableFact]

@@ -38,6 +38,11 @@ public static class ReplayCommand
             Description = "Bulk engine: at most this many customers' states held in memory (least recently used ones are dropped and read back from the journal)",
             DefaultValueFactory = _ => BulkReplay.DefaultMaxCustomers,
         };
+        var bulkRows = new Option<int>("--bulk-transaction-rows")
+        {
+            Description = "Bulk engine: journal rows per transaction (each commit is synced to disk before its events are counted)",
+            DefaultValueFactory = _ => BulkReplay.DefaultRowsPerTransaction,
+        };
         var config = CommonOptions.Config();
         var command = new Command("replay", """
             Streams a file or folder of events into the engine, offline into a data dir or into a running
@@ -47,7 +52,7 @@ public static class ReplayCommand
             Example: loyalty replay ../shared/data/cdnow-lifetimes/CDNOW_master.txt --format cdnow --data-dir ./data
             """)
         {
-            path, format, dataDir, to, rejects, batch, engineOption, bulkCustomers, config,
+            path, format, dataDir, to, rejects, batch, engineOption, bulkCustomers, bulkRows, config,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -97,7 +102,8 @@ public static class ReplayCommand
                 {
                     using var journal = BulkJournal.Open(options.Journal.ConnectionString);
                     await using var bulk = new BulkReplay(journal, options.Customers, loyaltyConfig.ToPseudonyms(),
-                        () => clock.GetCurrentInstant().ToDateTimeUtc().Ticks, maxCustomers: result.GetValue(bulkCustomers));
+                        () => clock.GetCurrentInstant().ToDateTimeUtc().Ticks,
+                        rowsPerTransaction: result.GetValue(bulkRows), maxCustomers: result.GetValue(bulkCustomers));
                     await using var bulkRejects = OpenRejects(rejectsPath);
                     return await RunAsync(input, fmt, bulk, loyaltyConfig.ToIngressOptions().Wire, bulkRejects, ct);
                 }
