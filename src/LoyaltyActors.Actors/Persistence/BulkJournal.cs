@@ -233,7 +233,7 @@ public sealed class BulkJournalWriter : IDisposable
         _insertSnapshot.Parameters.Add("$s", SqliteType.Integer);
         _insertSnapshot.Parameters.Add("$created", SqliteType.Integer);
         _insertSnapshot.Parameters.Add("$state", SqliteType.Blob);
-        _insertSnapshot.Parameters.AddWithValue("$manifest", BinaryCodec.CustomerSnapshot);
+        _insertSnapshot.Parameters.Add("$manifest", SqliteType.Text);
         _insertSnapshot.Parameters.AddWithValue("$identifier", LoyaltySerializer.SerializerId);
     }
 
@@ -265,6 +265,7 @@ public sealed class BulkJournalWriter : IDisposable
             _insertSnapshot.Parameters[1].Value = s.SequenceNr;
             _insertSnapshot.Parameters[2].Value = created;
             _insertSnapshot.Parameters[3].Value = BinaryCodec.Write(s.State);
+            _insertSnapshot.Parameters[4].Value = BinaryCodec.ManifestOf(s.State);
             _insertSnapshot.ExecuteNonQuery();
         }
 
