@@ -64,17 +64,26 @@ public sealed class OfflineEngine : IAsyncDisposable
         return projection;
     }
 
+    /// <summary>
+    /// The configuration and the actor-side settings an offline command runs with (customers decide under the same
+    /// program as on the server, including a fitted CLV model). The caller holds the data dir's lock.
+    /// </summary>
+    public static (LoyaltyConfig Config, LoyaltyActorsOptions Options) LoadOptions(string dataDir, string? configFile, IClock clock)
+    {
+        var config = ConfigLoader.Bind(ConfigLoader.Load(configFile));
+        ModelStore? clvStore = null;
+        var actorOptions = config.ToActorsOptions(dataDir, clock)
+            .WithFittedClv(dataDir, () => clvStore = new ModelStore(Path.Combine(dataDir, "models.db")));
+        clvStore?.Dispose();
+        return (config, actorOptions);
+    }
+
     public static async Task<OfflineEngine> StartAsync(string dataDir, string? configFile, IClock clock, CancellationToken cancellationToken)
     {
         var dataLock = DataDirLock.Acquire(dataDir);
         try
         {
-            var configuration = ConfigLoader.Load(configFile);
-            var config = ConfigLoader.Bind(configuration);
-            ModelStore? clvStore = null;
-            var actorOptions = config.ToActorsOptions(dataDir, clock)
-                .WithFittedClv(dataDir, () => clvStore = new ModelStore(Path.Combine(dataDir, "models.db")));
-            clvStore?.Dispose();
+            var (config, actorOptions) = LoadOptions(dataDir, configFile, clock);
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
                 Args = [],

@@ -4,7 +4,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using LoyaltyActors.Actors.Persistence;
 using LoyaltyActors.Domain.Wire;
+using LoyaltyActors.Host.Replay;
 using LoyaltyActors.Ingress;
 using LoyaltyActors.Ingress.Replay;
 using Spectre.Console;
@@ -25,6 +27,22 @@ public static class ReplayCommand
         var to = new Option<string?>("--to") { Description = "Send to a running server at this URL (e.g. http://127.0.0.1:5080) instead of opening --data-dir" };
         var rejects = new Option<string?>("--rejects") { Description = "Write rejected rows here as CSV: source,line,rows,event_id,reason" };
         var batch = new Option<int>("--batch") { Description = "Events per batch sent to the engine", DefaultValueFactory = _ => 1000 };
+        var engineOption = new Option<string>("--engine")
+        {
+            Description = "Offline only: bulk (decide without actors, append to the SQLite journal in large transactions), " +
+                          "actors (through the customer actors, as the server does) or auto (bulk on the embedded SQLite journal, actors otherwise)",
+            DefaultValueFactory = _ => "auto",
+        };
+        var bulkCustomers = new Option<int>("--bulk-customers")
+        {
+            Description = "Bulk engine: at most this many customers' states held in memory (least recently used ones are dropped and read back from the journal)",
+            DefaultValueFactory = _ => BulkReplay.DefaultMaxCustomers,
+        };
+        var bulkRows = new Option<int>("--bulk-transaction-rows")
+        {
+            Description = "Bulk engine: journal rows per transaction (each commit is synced to disk before its events are counted)",
+            DefaultValueFactory = _ => BulkReplay.DefaultRowsPerTransaction,
+        };
         var config = CommonOptions.Config();
         var command = new Command("replay", """
             Streams a file or folder of events into the engine, offline into a data dir or into a running
@@ -34,7 +52,7 @@ public static class ReplayCommand
             Example: loyalty replay ../shared/data/cdnow-lifetimes/CDNOW_master.txt --format cdnow --data-dir ./data
             """)
         {
-            path, format, dataDir, to, rejects, batch, config,
+            path, format, dataDir, to, rejects, batch, engineOption, bulkCustomers, bulkRows, config,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -58,20 +76,49 @@ public static class ReplayCommand
 
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
             var rejectsPath = result.GetValue(rejects);
+            var engineName = result.GetValue(engineOption)!;
+            if (engineName is not ("auto" or "bulk" or "actors"))
+            {
+                await Console.Error.WriteLineAsync($"loyalty: --engine: '{engineName}' is not one of auto, bulk, actors");
+                return 2;
+            }
 
             if (result.GetValue(to) is { } url)
             {
                 var settings = ConfigLoader(result.GetValue(config));
                 using var sink = new HttpSink(new Uri(url), settings.Currency);
                 await using var rejectWriter = OpenRejects(rejectsPath);
-                return await RunAsync(input, fmt, batchSize, sink.SendAsync, settings.ToIngressOptions().Wire, rejectWriter, ct);
+                return await RunAsync(input, fmt, new BatchedSink(batchSize, sink.SendAsync), settings.ToIngressOptions().Wire, rejectWriter, ct);
             }
 
-            // Open the rejects file only once the data dir is ours: a refused replay must not clobber it.
-            await using var engine = await OfflineEngine.StartAsync(result.GetValue(dataDir)!, result.GetValue(config), clock, ct);
+            var dir = result.GetValue(dataDir)!;
+            var configFile = result.GetValue(config);
+            if (engineName != "actors")
+            {
+                // Open the rejects file only once the data dir is ours: a refused replay must not clobber it.
+                using var dataLock = DataDirLock.Acquire(dir);
+                var (loyaltyConfig, options) = OfflineEngine.LoadOptions(dir, configFile, clock);
+                if (options.Journal.IsSqlite)
+                {
+                    using var journal = BulkJournal.Open(options.Journal.ConnectionString);
+                    await using var bulk = new BulkReplay(journal, options.Customers, loyaltyConfig.ToPseudonyms(),
+                        () => clock.GetCurrentInstant().ToDateTimeUtc().Ticks,
+                        rowsPerTransaction: result.GetValue(bulkRows), maxCustomers: result.GetValue(bulkCustomers));
+                    await using var bulkRejects = OpenRejects(rejectsPath);
+                    return await RunAsync(input, fmt, bulk, loyaltyConfig.ToIngressOptions().Wire, bulkRejects, ct);
+                }
+
+                if (engineName == "bulk")
+                {
+                    await Console.Error.WriteLineAsync("loyalty: --engine bulk: needs the embedded SQLite journal (Loyalty:Journal:Provider = sqlite)");
+                    return 2;
+                }
+            }
+
+            await using var engine = await OfflineEngine.StartAsync(dir, configFile, clock, ct);
             await using var offlineRejects = OpenRejects(rejectsPath);
-            return await RunAsync(input, fmt, batchSize,
-                (items, token) => WithRetries(() => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token), token),
+            return await RunAsync(input, fmt, new BatchedSink(batchSize,
+                (items, token) => WithRetries(() => engine.Ingestor.IngestAsync(items.Select(i => new WireResult(i.Command, null)).ToArray(), token), token)),
                 engine.Ingress.Wire, offlineRejects, ct);
         });
         return command;
@@ -108,61 +155,42 @@ public static class ReplayCommand
     private static Configuration.LoyaltyConfig ConfigLoader(string? file) =>
         Configuration.ConfigLoader.Bind(Configuration.ConfigLoader.Load(file));
 
-    /// <summary>Reads, batches and sends; at most <see cref="InFlight"/> batches wait for the journal at once.</summary>
-    private const int InFlight = 4;
-
-    private static async Task<int> RunAsync(string input, ReplayFormat format, int batchSize,
-        Func<IReadOnlyList<ReplayItem>, CancellationToken, Task<EventOutcome[]>> send, WireLimits limits,
+    /// <summary>Reads and hands every command to <paramref name="sink"/>, counting each outcome once the sink says it is durable.</summary>
+    private static async Task<int> RunAsync(string input, ReplayFormat format, IReplaySink sink, WireLimits limits,
         StreamWriter? rejects, CancellationToken ct)
     {
         var totalBytes = ReplayReader.TotalBytes(input);
         var progress = new ReplayProgress(totalBytes);
         var watch = Stopwatch.StartNew();
-        var pending = new Queue<(List<ReplayItem> Items, Task<EventOutcome[]> Reply)>();
-        var batchItems = new List<ReplayItem>(batchSize);
 
-        async Task Drain(int keep)
+        void CountDurable()
         {
-            while (pending.Count > keep)
-            {
-                var (items, reply) = pending.Dequeue();
-                var outcomes = await reply;
-                for (var i = 0; i < items.Count; i++) progress.Count(items[i], outcomes[i], rejects);
-            }
-        }
-
-        async Task Flush()
-        {
-            if (batchItems.Count == 0) return;
-            var items = batchItems;
-            batchItems = new List<ReplayItem>(batchSize);
-            pending.Enqueue((items, send(items, ct)));
-            await Drain(InFlight - 1);
+            foreach (var (item, outcome) in sink.TakeDurable()) progress.Count(item, outcome, rejects);
         }
 
         async Task Loop(Action<ReplayProgress> report)
         {
             var lastReport = Stopwatch.StartNew();
-            foreach (var item in ReplayReader.Read(input, format, limits))
+            var items = ReplayReader.Read(input, format, limits);
+            // The bulk path decides and writes as fast as it can parse: it reads ahead on a thread of its own. The server and the
+            // actors are the bottleneck of the other paths, which read on demand as before.
+            await foreach (var item in sink is BulkReplay ? ReadAhead.Of(items, ct) : ReadAhead.InPlace(items, ct))
             {
                 ct.ThrowIfCancellationRequested();
                 progress.Read(item);
                 if (item.Command is null) progress.Count(item, new EventOutcome(item.EventId, EventOutcome.Rejected, item.Error), rejects);
-                else
-                {
-                    batchItems.Add(item);
-                    if (batchItems.Count >= batchSize) await Flush();
-                }
+                else await sink.AddAsync(item, ct);
 
                 if (lastReport.ElapsedMilliseconds >= 250)
                 {
+                    CountDurable();
                     report(progress);
                     lastReport.Restart();
                 }
             }
 
-            await Flush();
-            await Drain(0);
+            await sink.CompleteAsync(ct);
+            CountDurable();
             report(progress);
         }
 
@@ -203,6 +231,54 @@ public static class ReplayCommand
         Console.WriteLine($"read {progress.Rows} rows: {progress.RowsAccepted} in accepted events, {progress.RowsDuplicate} in duplicates, {progress.RowsRejected} rejected");
         Console.WriteLine(progress.Summary(watch));
         return 0;
+    }
+
+    /// <summary>Sends batches of <c>batchSize</c> commands; at most <see cref="InFlight"/> batches wait for the journal at once.</summary>
+    private sealed class BatchedSink(int batchSize, Func<IReadOnlyList<ReplayItem>, CancellationToken, Task<EventOutcome[]>> send) : IReplaySink
+    {
+        private const int InFlight = 4;
+        private readonly Queue<(List<ReplayItem> Items, Task<EventOutcome[]> Reply)> _pending = new();
+        private readonly List<(ReplayItem, EventOutcome)> _durable = [];
+        private List<ReplayItem> _batch = new(batchSize);
+
+        public async ValueTask AddAsync(ReplayItem item, CancellationToken ct)
+        {
+            _batch.Add(item);
+            if (_batch.Count >= batchSize) await FlushAsync(ct);
+        }
+
+        public IEnumerable<(ReplayItem Item, EventOutcome Outcome)> TakeDurable()
+        {
+            var taken = _durable.ToArray();
+            _durable.Clear();
+            return taken;
+        }
+
+        public async Task CompleteAsync(CancellationToken ct)
+        {
+            await FlushAsync(ct);
+            await DrainAsync(0);
+        }
+
+        private async Task FlushAsync(CancellationToken ct)
+        {
+            if (_batch.Count == 0) return;
+            var items = _batch;
+            _batch = new List<ReplayItem>(batchSize);
+            _pending.Enqueue((items, send(items, ct)));
+            await DrainAsync(InFlight - 1);
+        }
+
+        private async Task DrainAsync(int keep)
+        {
+            while (_pending.Count > keep)
+            {
+                var (items, reply) = _pending.Peek();
+                var outcomes = await reply;
+                _pending.Dequeue();
+                for (var i = 0; i < items.Count; i++) _durable.Add((items[i], outcomes[i]));
+            }
+        }
     }
 
     private sealed class ReplayProgress(long totalBytes)

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Persistence;
+using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Ingress;
+using LoyaltyActors.Ingress.Replay;
+using LoyaltyActors.Ingress.Security;
+
+namespace LoyaltyActors.Host.Replay;
+
+/// <summary>
+/// An offline replay into the embedded SQLite journal without actors: for each command it does what the customer's
+/// actor does (<see cref="CustomerDecider.Decide(CustomerState, CustomerCommand, LoyaltyProgram)"/> against the
+/// customer's state, fold the accepted events, snapshot every <see cref="CustomerSettings.SnapshotEvery"/> events) and
+/// appends the same journal rows, in transactions of thousands of rows written by a second thread while this one
+/// decides the next. The data dir's lock makes this process the journal's only writer, which is what lets states be
+/// kept here between commands.
+/// </summary>
+/// <remarks>
+/// An outcome (accepted, duplicate or rejected) is handed out by <see cref="TakeDurable"/> only after the transaction
+/// holding every event decided before it committed, so nothing is counted before it is durable. States beyond
+/// <c>maxCustomers</c> are dropped least recently used first, once their writes committed; they are read back from
+/// the journal (snapshot + later events, as the actor recovers) when the customer comes again.
+/// </remarks>
+internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
+{
+    /// <summary>Rows per transaction: large enough that the commit's sync is negligible, small enough to keep outcomes flowing.</summary>
+    public const int DefaultRowsPerTransaction = 10_000;
+
+    public const int DefaultMaxCustomers = 50_000;
+
+    private readonly BulkJournal _journal;
+    private readonly BulkJournalWriter _writer;
+    private readonly CustomerSettings _settings;
+    private readonly CustomerPseudonyms _pseudonyms;
+    private readonly int _rowsPerTransaction;
+    private readonly int _maxCustomers;
+    private readonly Dictionary<string, Customer> _customers = new(StringComparer.Ordinal);
+    private readonly Channel<Transaction> _toWriter = Channel.CreateBounded<Transaction>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+    private readonly ConcurrentQueue<Transaction> _committed = new();
+    private readonly Task _writing;
+    private Transaction _current = new(0);
+    private long _nextTransaction = 1;
+    private long _committedThrough = -1;
+    private long _touch;
+
+    public BulkReplay(BulkJournal journal, CustomerSettings settings, CustomerPseudonyms pseudonyms, Func<long> nowTicks,
+        int rowsPerTransaction = DefaultRowsPerTransaction, int maxCustomers = DefaultMaxCustomers)
+    {
+        _journal = journal;
+        _settings = settings;
+        _pseudonyms = pseudonyms;
+        _rowsPerTransaction = Math.Max(1, rowsPerTransaction);
+        _maxCustomers = Math.Max(1, maxCustomers);
+        _writer = journal.CreateWriter(nowTicks);
+        _writing = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Customers whose state is held in memory now.</summary>
+    public int CustomersInMemory => _customers.Count;
+
+    /// <summary>Decides one command as its customer's actor would, and queues the resulting rows.</summary>
+    public async ValueTask AddAsync(ReplayItem item, CancellationToken ct)
+    {
+        var command = item.Command ?? throw new ArgumentException("only commands are replayed", nameof(item));
+        if (_pseudonyms.Enabled) command = command with { CustomerId = _pseudonyms.Map(command.CustomerId) };
+        var customer = Touch(command.CustomerId);
+
+        var decision = CustomerDecider.Decide(customer.State, command, _settings.Program);
+        _current.Outcomes.Add((item, Outcome(command.EventId, decision)));
+        if (decision is Decision.Accepted accepted)
+        {
+            foreach (var e in accepted.Events)
+            {
+                customer.State = customer.State.Apply(e);
+                _current.Rows.Add(new BulkRow(customer.PersistenceId, ++customer.SequenceNr, e));
+                customer.EventsSinceSnapshot++;
+            }
+
+            // As the actor: after the write of a command's events, a snapshot once enough events passed since the last.
+            if (customer.EventsSinceSnapshot >= _settings.SnapshotEvery)
+            {
+                _current.Snapshots.Add(new BulkSnapshot(customer.PersistenceId, customer.SequenceNr, customer.State));
+                customer.EventsSinceSnapshot = 0;
+            }
+
+            customer.LastTransaction = _current.Number;
+        }
+
+        // A run of duplicates writes nothing, but its outcomes are handed on (and states may be dropped) all the same.
+        if (_current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction) await SendAsync(ct);
+    }
+
+    /// <summary>Outcomes whose transaction committed (or that needed no write and were decided before one that did), in input order.</summary>
+    public IEnumerable<(ReplayItem Item, EventOutcome Outcome)> TakeDurable()
+    {
+        while (_committed.TryDequeue(out var done))
+            foreach (var o in done.Outcomes) yield return o;
+    }
+
+    /// <summary>Writes what is still queued and waits for it to commit; afterwards <see cref="TakeDurable"/> yields every outcome.</summary>
+    public async Task CompleteAsync(CancellationToken ct)
+    {
+        if (_current.Outcomes.Count > 0) await SendAsync(ct);
+        _toWriter.Writer.TryComplete();
+        await Writing();
+    }
+
+    private async ValueTask SendAsync(CancellationToken ct)
+    {
+        var full = _current;
+        _current = new Transaction(_nextTransaction++);
+        try
+        {
+            await _toWriter.Writer.WriteAsync(full, ct);
+        }
+        catch (ChannelClosedException)
+        {
+            await Writing();
+            throw;
+        }
+
+        EvictIfOverCap();
+    }
+
+    /// <summary>Awaits the writer, turning a failed write into the replay's "storage unavailable" stop.</summary>
+    private async Task Writing()
+    {
+        try
+        {
+            await _writing;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            throw new StorageUnavailableException("the journal write failed: " + ex.Message, ex);
+        }
+    }
+
+    private async Task WriteLoop()
+    {
+        try
+        {
+            await foreach (var transaction in _toWriter.Reader.ReadAllAsync())
+            {
+                if (transaction.Rows.Count > 0 || transaction.Snapshots.Count > 0) _writer.Write(transaction.Rows, transaction.Snapshots);
+                transaction.Rows.Clear();
+                transaction.Snapshots.Clear();
+                Volatile.Write(ref _committedThrough, transaction.Number);
+                _committed.Enqueue(transaction);
+            }
+        }
+        catch (Exception ex)
+        {
+            _toWriter.Writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private Customer Touch(string customerId)
+    {
+        if (!_customers.TryGetValue(customerId, out var customer))
+        {
+            var stored = _journal.Load(customerId);
+            customer = new Customer(BulkJournal.PersistenceIdOf(customerId), stored.State, stored.HighestSequenceNr, stored.EventsSinceSnapshot);
+            _customers.Add(customerId, customer);
+        }
+
+        customer.LastTouched = ++_touch;
+        return customer;
+    }
+
+    /// <summary>
+    /// Beyond the cap, the least recently used customers whose writes all committed are dropped (down to 90 % of the
+    /// cap, so this runs rarely); the journal has them. One still waiting for a commit stays until the next time.
+    /// </summary>
+    private void EvictIfOverCap()
+    {
+        if (_customers.Count <= _maxCustomers) return;
+        var committed = Volatile.Read(ref _committedThrough);
+        var target = _maxCustomers - _maxCustomers / 10;
+        var candidates = _customers.Where(c => c.Value.LastTransaction <= committed).OrderBy(c => c.Value.LastTouched)
+            .Take(_customers.Count - target).Select(c => c.Key).ToList();
+        foreach (var id in candidates)
+        {
+            _customers.Remove(id);
+            _journal.MarkStored(id);
+        }
+    }
+
+    private static EventOutcome Outcome(string eventId, Decision decision) => decision switch
+    {
+        Decision.Accepted => new EventOutcome(eventId, EventOutcome.Accepted, null),
+        Decision.Duplicate => new EventOutcome(eventId, EventOutcome.Duplicate, null),
+        Decision.Rejected r => new EventOutcome(eventId, EventOutcome.Rejected, r.Error, r.Kind),
+        _ => throw new ArgumentOutOfRangeException(nameof(decision)),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _toWriter.Writer.TryComplete();
+        try
+        {
+            await _writing;
+        }
+        catch
+        {
+            // Reported by CompleteAsync/AddAsync; disposing must not throw it again.
+        }
+
+        _writer.Dispose();
+    }
+
+    private sealed class Customer(string persistenceId, CustomerState state, long sequenceNr, int eventsSinceSnapshot)
+    {
+        public string PersistenceId { get; } = persistenceId;
+        public CustomerState State { get; set; } = state;
+        public long SequenceNr { get; set; } = sequenceNr;
+        public int EventsSinceSnapshot { get; set; } = eventsSinceSnapshot;
+        public long LastTransaction { get; set; } = -1;
+        public long LastTouched { get; set; }
+    }
+
+    private sealed class Transaction(long number)
+    {
+        public long Number { get; } = number;
+        public List<BulkRow> Rows { get; } = [];
+        public List<BulkSnapshot> Snapshots { get; } = [];
+        public List<(ReplayItem Item, EventOutcome Outcome)> Outcomes { get; } = [];
+    }
+}
