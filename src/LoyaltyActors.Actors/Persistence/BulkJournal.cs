@@ -208,16 +208,9 @@ public sealed class BulkJournalWriter : IDisposable
             if (sync < 2) throw new InvalidOperationException($"the journal opens with synchronous={sync}; acknowledged events need FULL (2)");
         }
 
-        _insert = _connection.CreateCommand();
-        _insert.CommandText = $"""
-            INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid)
-            VALUES ($created, 0, $p, $s, $m, '', $manifest, {LoyaltySerializer.SerializerId}, '{_writerUuid}')
-            """;
-        _insert.Parameters.Add("$created", SqliteType.Integer);
-        _insert.Parameters.Add("$p", SqliteType.Text);
-        _insert.Parameters.Add("$s", SqliteType.Integer);
-        _insert.Parameters.Add("$m", SqliteType.Blob);
-        _insert.Parameters.Add("$manifest", SqliteType.Text);
+        _insert = SqliteJournalWriter.InsertCommand(_connection, _writerUuid);
+        _insert.Parameters[4].Value = ""; // no tags
+        _insert.Parameters[6].Value = LoyaltySerializer.SerializerId;
 
         _deleteSnapshots = _connection.CreateCommand();
         _deleteSnapshots.CommandText = "DELETE FROM snapshot WHERE persistence_id = $p AND sequence_number < $s";
@@ -252,7 +245,7 @@ public sealed class BulkJournalWriter : IDisposable
             _insert.Parameters[1].Value = row.PersistenceId;
             _insert.Parameters[2].Value = row.SequenceNr;
             _insert.Parameters[3].Value = BinaryCodec.Write(row.Event);
-            _insert.Parameters[4].Value = BinaryCodec.ManifestOf(row.Event);
+            _insert.Parameters[5].Value = BinaryCodec.ManifestOf(row.Event);
             _insert.ExecuteNonQuery();
         }
 

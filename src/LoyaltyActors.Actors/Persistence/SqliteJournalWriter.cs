@@ -120,21 +120,34 @@ internal sealed class SqliteJournalWriter : IDisposable
         if (_insert is not null) return _insert;
         _connection = new SqliteConnection(_connectionString);
         _connection.Open();
-        _insert = _connection.CreateCommand();
-        _insert.CommandText = """
+        _insert = InsertCommand(_connection, _writerUuid);
+        (_created, _persistenceId, _sequenceNr, _message, _tags, _manifest, _identifier) =
+            (_insert.Parameters[0], _insert.Parameters[1], _insert.Parameters[2], _insert.Parameters[3], _insert.Parameters[4], _insert.Parameters[5], _insert.Parameters[6]);
+        _insert.Prepare();
+        return _insert;
+    }
+
+    /// <summary>
+    /// The one INSERT of a journal row in the plugin's layout, shared by the live journal and the bulk replay. Its
+    /// parameters, in order: created (ticks), persistence id, sequence number, message, tags, manifest, serializer id;
+    /// the writer uuid is fixed per command.
+    /// </summary>
+    internal static SqliteCommand InsertCommand(SqliteConnection connection, string writerUuid)
+    {
+        var insert = connection.CreateCommand();
+        insert.CommandText = """
             INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid)
             VALUES ($created, 0, $pid, $seq, $message, $tags, $manifest, $identifier, $writer)
             """;
-        _created = _insert.Parameters.Add("$created", SqliteType.Integer);
-        _persistenceId = _insert.Parameters.Add("$pid", SqliteType.Text);
-        _sequenceNr = _insert.Parameters.Add("$seq", SqliteType.Integer);
-        _message = _insert.Parameters.Add("$message", SqliteType.Blob);
-        _tags = _insert.Parameters.Add("$tags", SqliteType.Text);
-        _manifest = _insert.Parameters.Add("$manifest", SqliteType.Text);
-        _identifier = _insert.Parameters.Add("$identifier", SqliteType.Integer);
-        _insert.Parameters.AddWithValue("$writer", _writerUuid);
-        _insert.Prepare();
-        return _insert;
+        insert.Parameters.Add("$created", SqliteType.Integer);
+        insert.Parameters.Add("$pid", SqliteType.Text);
+        insert.Parameters.Add("$seq", SqliteType.Integer);
+        insert.Parameters.Add("$message", SqliteType.Blob);
+        insert.Parameters.Add("$tags", SqliteType.Text);
+        insert.Parameters.Add("$manifest", SqliteType.Text);
+        insert.Parameters.Add("$identifier", SqliteType.Integer);
+        insert.Parameters.AddWithValue("$writer", writerUuid);
+        return insert;
     }
 
     private void Reset()
