@@ -15,7 +15,7 @@ namespace LoyaltyActors.Actors.Persistence;
 /// this was most of the CPU of a first touch. The rows read and the <see cref="Persistent"/> handed back are exactly
 /// the plugin's: the same columns (ordering is not needed for a replay), the same filter (a row flagged deleted is
 /// never replayed but still counts for the highest sequence number), the same order, the row's own serializer id and
-/// manifest given to the actor system's serialization. <c>JournalReadsTests</c> compares both, event for event.
+/// manifest given to the actor system's serialization. <c>RecoveryReadsTests</c> compares both, event for event.
 /// PostgreSQL keeps the stock journal (PersistenceHocon); a journal of this class on another database uses the
 /// plugin's reads.
 /// </remarks>
