@@ -81,6 +81,7 @@ public static class LoyaltyActorsHosting
             .AddHocon(ActorSystemConfig(options.Journal, options.Tuning), HoconAddMode.Prepend)
             .WithActors((system, registry) =>
             {
+                PersistenceClock.Get(system).Use(options.Customers.Clock);
                 var region = system.ActorOf(
                     LocalCustomerRegion.Props(new CustomerMessageExtractor(),
                         id => CustomerActor.Props(id, options.Customers), options.Customers.PassivateAfter),

@@ -1,3 +1,4 @@
+using LoyaltyActors.Actors.Persistence;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -34,6 +35,7 @@ public static class LoyaltyClusterHosting
                 .WithFallback(DistributedPubSub.DefaultConfig()), HoconAddMode.Append)
             .WithActors((system, registry) =>
             {
+                PersistenceClock.Get(system).Use(options.Customers.Clock);
                 // Start the journal and snapshot store now, so that their tables exist before the first customer or
                 // the first projection query needs them (auto-initialize creates them on start).
                 var persistence = Akka.Persistence.Persistence.Instance.Apply(system);

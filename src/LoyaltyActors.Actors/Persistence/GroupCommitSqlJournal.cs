@@ -32,6 +32,7 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
     private bool _inFlight;
     private readonly string? _sqliteConnectionString;
     private SqliteJournalWriter? _writer;
+    private SqliteJournalFeed? _feed;
 
     public GroupCommitSqlJournal(Config journalConfig)
         : base(journalConfig)
@@ -116,7 +117,7 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
             if (_sqliteConnectionString is not null)
             {
                 // Our own prepared INSERT on the thread pool: the journal actor keeps queueing the next batch meanwhile.
-                var writer = _writer ??= new SqliteJournalWriter(_sqliteConnectionString, Context.System.Serialization);
+                var writer = _writer ??= new SqliteJournalWriter(_sqliteConnectionString, Context.System.Serialization, PersistenceClock.Get(Context.System).NowTicks);
                 write = Task.Run(() => (IImmutableList<Exception>)writer.Write(merged)!);
             }
             else
@@ -130,7 +131,7 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
         }
 
         var self = Self;
-        var feed = _sqliteConnectionString is null ? null : SqliteJournalFeed.Get(Context.System);
+        var feed = _feed ??= _sqliteConnectionString is null ? null : SqliteJournalFeed.Get(Context.System);
         write.ContinueWith(t =>
         {
             LoyaltyMetrics.JournalWriteSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -18,15 +18,17 @@ internal sealed class SqliteJournalWriter : IDisposable
 {
     private readonly string _connectionString;
     private readonly Akka.Serialization.Serialization _serialization;
+    private readonly Func<long> _nowTicks;
     private readonly string _writerUuid = Guid.NewGuid().ToString("N");
     private SqliteConnection? _connection;
     private SqliteCommand? _insert;
     private SqliteParameter _created = null!, _persistenceId = null!, _sequenceNr = null!, _message = null!, _tags = null!, _manifest = null!, _identifier = null!;
 
-    public SqliteJournalWriter(string connectionString, Akka.Serialization.Serialization serialization)
+    public SqliteJournalWriter(string connectionString, Akka.Serialization.Serialization serialization, Func<long> nowTicks)
     {
         _connectionString = connectionString;
         _serialization = serialization;
+        _nowTicks = nowTicks;
     }
 
     /// <summary>
@@ -38,7 +40,7 @@ internal sealed class SqliteJournalWriter : IDisposable
     {
         var rows = new List<Row>?[writes.Count];
         var results = new Exception?[writes.Count];
-        var now = DateTime.UtcNow.Ticks;
+        var now = _nowTicks();
         for (var i = 0; i < writes.Count; i++)
         {
             try

@@ -22,6 +22,7 @@ internal static class ActorMemory
         SqliteSetup.Prepare(journal.ConnectionString);
         using var system = ActorSystem.Create(LoyaltyActorsHosting.SystemName,
             LoyaltyActorsHosting.ActorSystemConfig(journal, PersistenceTuning.Default));
+        LoyaltyActors.Actors.Persistence.PersistenceClock.Get(system).Use(clock);
         var settings = new CustomerSettings(PointsPolicy.Default, ScoringSettings.Default, 100, TimeSpan.FromHours(1), clock)
         {
             Program = LoyaltyProgram.Default,

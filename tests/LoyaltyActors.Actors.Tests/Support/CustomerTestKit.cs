@@ -31,6 +31,8 @@ public abstract class CustomerTestKit : TestKit
         : base(journal.Config, LoyaltyActorsHosting.SystemName, output)
     {
         Journal = journal;
+        // The journal's row stamps: a tick later on every read, so each group-commit write has its own stamp.
+        Persistence.PersistenceClock.Get(Sys).Use(new FakeClock(Instant.FromUtc(2024, 1, 1, 0, 0), Duration.FromTicks(1)));
     }
 
     protected TempJournal Journal { get; }
