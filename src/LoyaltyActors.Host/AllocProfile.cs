@@ -18,6 +18,7 @@ internal sealed class AllocProfile : EventListener
     {
         _path = path;
         _timer = new Timer(_ => Dump(), null, 5000, 5000);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Dump(); // short runs (a replay) end before the first tick
     }
 
     public static void StartIfAsked()

@@ -188,7 +188,8 @@ public sealed class BulkJournal : IDisposable
 public sealed class BulkJournalWriter : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _insert;
+    private readonly JournalInsert _insert;
+    private readonly BinaryCodec.Encoder _encoder = new();
     private readonly SqliteCommand _deleteSnapshots;
     private readonly SqliteCommand _insertSnapshot;
     private readonly Func<long> _nowTicks;
@@ -208,9 +209,7 @@ public sealed class BulkJournalWriter : IDisposable
             if (sync < 2) throw new InvalidOperationException($"the journal opens with synchronous={sync}; acknowledged events need FULL (2)");
         }
 
-        _insert = SqliteJournalWriter.InsertCommand(_connection, _writerUuid);
-        _insert.Parameters[4].Value = ""; // no tags
-        _insert.Parameters[6].Value = LoyaltySerializer.SerializerId;
+        _insert = new JournalInsert(_connection, _writerUuid);
 
         _deleteSnapshots = _connection.CreateCommand();
         _deleteSnapshots.CommandText = "DELETE FROM snapshot WHERE persistence_id = $p AND sequence_number < $s";
@@ -234,19 +233,14 @@ public sealed class BulkJournalWriter : IDisposable
     public void Write(IReadOnlyList<BulkRow> rows, IReadOnlyList<BulkSnapshot> snapshots)
     {
         using var tx = _connection.BeginTransaction();
-        _insert.Transaction = tx;
         _deleteSnapshots.Transaction = tx;
         _insertSnapshot.Transaction = tx;
         var created = _nowTicks();
-        _insert.Parameters[0].Value = created;
         foreach (var row in rows)
         {
-            // Serialised here, on the writer's thread, while the replay decides the next commands on its own.
-            _insert.Parameters[1].Value = row.PersistenceId;
-            _insert.Parameters[2].Value = row.SequenceNr;
-            _insert.Parameters[3].Value = BinaryCodec.Write(row.Event);
-            _insert.Parameters[5].Value = BinaryCodec.ManifestOf(row.Event);
-            _insert.ExecuteNonQuery();
+            // Serialised here, on the writer's thread, while the replay decides the next commands on its own. No tags.
+            _insert.Insert(created, row.PersistenceId, row.SequenceNr, _encoder.Encode(row.Event), "", BinaryCodec.ManifestOf(row.Event),
+                LoyaltySerializer.SerializerId);
         }
 
         foreach (var s in snapshots)

@@ -7,7 +7,7 @@ namespace LoyaltyActors.Actors.Persistence;
 /// <summary>
 /// Writes journal rows to the embedded SQLite journal in exactly the layout Akka.Persistence.Sql writes and reads
 /// (<c>ordering</c> assigned by SQLite, <c>created</c> in ticks, <c>deleted</c> 0, CSV tags, the payload serializer's
-/// id and string manifest, this journal's writer uuid), through one long-lived connection and one prepared INSERT,
+/// id and string manifest, this journal's writer uuid), through one long-lived connection and one prepared INSERT (<see cref="JournalInsert"/>),
 /// one transaction per group commit. The plugin's own write path builds every batch as SQL text with literals
 /// (linq2db's multi-row insert); profiled under HTTP ingest, that text building cost more CPU than SQLite's work.
 /// </summary>
@@ -21,8 +21,7 @@ internal sealed class SqliteJournalWriter : IDisposable
     private readonly Func<long> _nowTicks;
     private readonly string _writerUuid = Guid.NewGuid().ToString("N");
     private SqliteConnection? _connection;
-    private SqliteCommand? _insert;
-    private SqliteParameter _created = null!, _persistenceId = null!, _sequenceNr = null!, _message = null!, _tags = null!, _manifest = null!, _identifier = null!;
+    private JournalInsert? _insert;
 
     public SqliteJournalWriter(string connectionString, Akka.Serialization.Serialization serialization, Func<long> nowTicks)
     {
@@ -54,24 +53,14 @@ internal sealed class SqliteJournalWriter : IDisposable
         }
 
         var insert = Insert();
-        using var transaction = _connection!.BeginTransaction(deferred: false);
-        insert.Transaction = transaction;
         try
         {
+            using var transaction = _connection!.BeginTransaction(deferred: false);
             foreach (var batch in rows)
             {
                 if (batch is null) continue;
                 foreach (var row in batch)
-                {
-                    _created.Value = row.Created;
-                    _persistenceId.Value = row.PersistenceId;
-                    _sequenceNr.Value = row.SequenceNr;
-                    _message.Value = row.Message;
-                    _tags.Value = row.Tags;
-                    _manifest.Value = row.Manifest;
-                    _identifier.Value = row.Identifier;
-                    insert.ExecuteNonQuery();
-                }
+                    insert.Insert(row.Created, row.PersistenceId, row.SequenceNr, row.Message, row.Tags, row.Manifest, row.Identifier);
             }
 
             transaction.Commit();
@@ -81,10 +70,6 @@ internal sealed class SqliteJournalWriter : IDisposable
             // A failed statement or commit may leave the connection in any state: start the next batch on a new one.
             Reset();
             throw;
-        }
-        finally
-        {
-            insert.Transaction = null;
         }
 
         return Array.TrueForAll(results, r => r is null) ? null : results.ToImmutableList();
@@ -117,39 +102,13 @@ internal sealed class SqliteJournalWriter : IDisposable
         return rows;
     }
 
-    private SqliteCommand Insert()
+    private JournalInsert Insert()
     {
         if (_insert is not null) return _insert;
         _connection = new SqliteConnection(_connectionString);
         _connection.Open();
-        _insert = InsertCommand(_connection, _writerUuid);
-        (_created, _persistenceId, _sequenceNr, _message, _tags, _manifest, _identifier) =
-            (_insert.Parameters[0], _insert.Parameters[1], _insert.Parameters[2], _insert.Parameters[3], _insert.Parameters[4], _insert.Parameters[5], _insert.Parameters[6]);
-        _insert.Prepare();
+        _insert = new JournalInsert(_connection, _writerUuid);
         return _insert;
-    }
-
-    /// <summary>
-    /// The one INSERT of a journal row in the plugin's layout, shared by the live journal and the bulk replay. Its
-    /// parameters, in order: created (ticks), persistence id, sequence number, message, tags, manifest, serializer id;
-    /// the writer uuid is fixed per command.
-    /// </summary>
-    internal static SqliteCommand InsertCommand(SqliteConnection connection, string writerUuid)
-    {
-        var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier, writer_uuid)
-            VALUES ($created, 0, $pid, $seq, $message, $tags, $manifest, $identifier, $writer)
-            """;
-        insert.Parameters.Add("$created", SqliteType.Integer);
-        insert.Parameters.Add("$pid", SqliteType.Text);
-        insert.Parameters.Add("$seq", SqliteType.Integer);
-        insert.Parameters.Add("$message", SqliteType.Blob);
-        insert.Parameters.Add("$tags", SqliteType.Text);
-        insert.Parameters.Add("$manifest", SqliteType.Text);
-        insert.Parameters.Add("$identifier", SqliteType.Integer);
-        insert.Parameters.AddWithValue("$writer", writerUuid);
-        return insert;
     }
 
     private void Reset()

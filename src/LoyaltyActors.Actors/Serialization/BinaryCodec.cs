@@ -49,116 +49,137 @@ internal static class BinaryCodec
     public static byte[] Write(object o)
     {
         using var stream = new MemoryStream(128);
-        using (var w = new BinaryWriter(stream))
-        {
-            switch (o)
-            {
-                case PurchaseRecorded p:
-                    WriteHead(w, p);
-                    w.Write(p.OrderId);
-                    w.Write(p.Channel);
-                    w.Write(p.RuleVersion);
-                    w.Write(p.Tier);
-                    WriteOptionalInstant(w, p.ExpiresAt);
-                    w.Write(p.Lines.Length);
-                    foreach (var l in p.Lines)
-                    {
-                        w.Write(l.Sku);
-                        w.Write(l.Category);
-                        w.Write(l.Qty);
-                        w.Write(l.UnitPrice);
-                        w.Write(l.Points);
-                        w.Write(l.Rule);
-                    }
-
-                    break;
-                case ReturnRecorded r:
-                    WriteHead(w, r);
-                    w.Write(r.OrderId);
-                    w.Write(r.Channel);
-                    w.Write(r.Lines.Length);
-                    foreach (var l in r.Lines)
-                    {
-                        w.Write(l.LineIndex);
-                        w.Write(l.Sku);
-                        w.Write(l.Qty);
-                        w.Write(l.Amount);
-                        w.Write(l.Points);
-                    }
-
-                    w.Write(r.RuleVersion);
-                    WriteOptionalString(w, r.ReconciledFrom);
-                    break;
-                case ReturnHeld h:
-                    WriteHead(w, h);
-                    w.Write(h.OrderId);
-                    w.Write(h.Channel);
-                    w.Write(h.Lines.Length);
-                    foreach (var l in h.Lines)
-                    {
-                        w.Write(l.Sku);
-                        w.Write(l.Qty);
-                    }
-
-                    break;
-                case PointsExpired x:
-                    WriteHead(w, x);
-                    w.Write(x.LotOrderId);
-                    w.Write(x.Points);
-                    w.Write(x.RuleVersion);
-                    break;
-                case TierChanged t:
-                    WriteHead(w, t);
-                    w.Write(t.From);
-                    w.Write(t.To);
-                    w.Write(t.TrailingSpend);
-                    w.Write(t.Reason);
-                    WriteOptionalInstant(w, t.NextReviewAt);
-                    break;
-                case RewardIssued g:
-                    WriteHead(w, g);
-                    w.Write(g.RuleId);
-                    w.Write(g.RuleVersion);
-                    w.Write(g.Reward);
-                    w.Write(g.Trigger);
-                    break;
-                case WakeUpScheduled k:
-                    WriteHead(w, k);
-                    WriteOptionalInstant(w, k.At);
-                    break;
-                case CustomerErased x:
-                    WriteHead(w, x);
-                    break;
-                case HeldReturnDiscarded q:
-                    WriteHead(w, q);
-                    w.Write(q.OrderId);
-                    w.Write(q.HeldEventId);
-                    w.Write(q.Reason);
-                    break;
-                case ItemViewed v:
-                    WriteHead(w, v);
-                    w.Write(v.Sku);
-                    w.Write(v.DwellSeconds);
-                    break;
-                case ReviewPosted rv:
-                    WriteHead(w, rv);
-                    w.Write(rv.Sku);
-                    w.Write(rv.Rating);
-                    break;
-                case PointsRedeemed d:
-                    WriteHead(w, d);
-                    w.Write(d.Points);
-                    w.Write(d.Reward);
-                    break;
-                case CustomerState s:
-                    WriteState(w, s);
-                    break;
-                default:
-                    throw new ArgumentException($"Cannot serialize {o.GetType().FullName}", nameof(o));
-            }
-        }
-
+        using (var w = new BinaryWriter(stream)) WriteBody(w, o);
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// A reusable encoder for one thread (the bulk replay's writer): <see cref="Encode"/> returns the bytes <see cref="Write"/>
+    /// would, in its own buffer, valid until the next call. No stream, writer and array per event.
+    /// </summary>
+    public sealed class Encoder
+    {
+        private readonly MemoryStream _stream = new(256);
+        private readonly BinaryWriter _writer;
+
+        public Encoder() => _writer = new BinaryWriter(_stream);
+
+        public ReadOnlySpan<byte> Encode(object o)
+        {
+            _stream.SetLength(0);
+            WriteBody(_writer, o);
+            _writer.Flush();
+            return _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
+        }
+    }
+
+    private static void WriteBody(BinaryWriter w, object o)
+    {
+        switch (o)
+        {
+            case PurchaseRecorded p:
+                WriteHead(w, p);
+                w.Write(p.OrderId);
+                w.Write(p.Channel);
+                w.Write(p.RuleVersion);
+                w.Write(p.Tier);
+                WriteOptionalInstant(w, p.ExpiresAt);
+                w.Write(p.Lines.Length);
+                foreach (var l in p.Lines)
+                {
+                    w.Write(l.Sku);
+                    w.Write(l.Category);
+                    w.Write(l.Qty);
+                    w.Write(l.UnitPrice);
+                    w.Write(l.Points);
+                    w.Write(l.Rule);
+                }
+
+                break;
+            case ReturnRecorded r:
+                WriteHead(w, r);
+                w.Write(r.OrderId);
+                w.Write(r.Channel);
+                w.Write(r.Lines.Length);
+                foreach (var l in r.Lines)
+                {
+                    w.Write(l.LineIndex);
+                    w.Write(l.Sku);
+                    w.Write(l.Qty);
+                    w.Write(l.Amount);
+                    w.Write(l.Points);
+                }
+
+                w.Write(r.RuleVersion);
+                WriteOptionalString(w, r.ReconciledFrom);
+                break;
+            case ReturnHeld h:
+                WriteHead(w, h);
+                w.Write(h.OrderId);
+                w.Write(h.Channel);
+                w.Write(h.Lines.Length);
+                foreach (var l in h.Lines)
+                {
+                    w.Write(l.Sku);
+                    w.Write(l.Qty);
+                }
+
+                break;
+            case PointsExpired x:
+                WriteHead(w, x);
+                w.Write(x.LotOrderId);
+                w.Write(x.Points);
+                w.Write(x.RuleVersion);
+                break;
+            case TierChanged t:
+                WriteHead(w, t);
+                w.Write(t.From);
+                w.Write(t.To);
+                w.Write(t.TrailingSpend);
+                w.Write(t.Reason);
+                WriteOptionalInstant(w, t.NextReviewAt);
+                break;
+            case RewardIssued g:
+                WriteHead(w, g);
+                w.Write(g.RuleId);
+                w.Write(g.RuleVersion);
+                w.Write(g.Reward);
+                w.Write(g.Trigger);
+                break;
+            case WakeUpScheduled k:
+                WriteHead(w, k);
+                WriteOptionalInstant(w, k.At);
+                break;
+            case CustomerErased x:
+                WriteHead(w, x);
+                break;
+            case HeldReturnDiscarded q:
+                WriteHead(w, q);
+                w.Write(q.OrderId);
+                w.Write(q.HeldEventId);
+                w.Write(q.Reason);
+                break;
+            case ItemViewed v:
+                WriteHead(w, v);
+                w.Write(v.Sku);
+                w.Write(v.DwellSeconds);
+                break;
+            case ReviewPosted rv:
+                WriteHead(w, rv);
+                w.Write(rv.Sku);
+                w.Write(rv.Rating);
+                break;
+            case PointsRedeemed d:
+                WriteHead(w, d);
+                w.Write(d.Points);
+                w.Write(d.Reward);
+                break;
+            case CustomerState s:
+                WriteState(w, s);
+                break;
+            default:
+                throw new ArgumentException($"Cannot serialize {o.GetType().FullName}", nameof(o));
+        }
     }
 
     public static object Read(byte[] bytes, string manifest)
