@@ -236,6 +236,25 @@ public sealed class CustomerPropertyTests
             }
         });
 
+    [Property(MaxTest = 150)]
+    public Property The_state_a_decision_carries_is_its_events_folded_onto_the_state_it_was_decided_on() =>
+        Prop.ForAll(HistoryArb(Customers, 40), history =>
+        {
+            var live = new LiveRun();
+            for (var i = 0; i < history.Steps.Count; i++)
+            {
+                var step = history.Steps[i];
+                var state = live.StateOf(step.CustomerId);
+                var command = step.Resolve($"e-{i}", state);
+                if (CustomerDecider.Decide(state, command, history.Program) is Decision.Accepted { After: { } after } accepted)
+                {
+                    Assert.Equal(StateProjection.Of(state.ApplyAll(accepted.Events)), StateProjection.Of(after));
+                }
+
+                live.Send(command, history.Program);
+            }
+        });
+
     [Property(MaxTest = 100)]
     public Property Replay_does_not_depend_on_the_points_rule_in_force_at_replay_time() =>
         Prop.ForAll(HistoryArb(["C-1"], 30), history =>

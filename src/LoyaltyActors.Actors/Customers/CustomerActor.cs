@@ -167,7 +167,7 @@ public sealed class CustomerActor : UntypedPersistentActor
             if (decision is Decision.Accepted a)
             {
                 accepted.AddRange(a.Events);
-                working = working.ApplyAll(a.Events);
+                working = a.After ?? working.ApplyAll(a.Events);
             }
         }
 

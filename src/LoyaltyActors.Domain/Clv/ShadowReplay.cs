@@ -27,7 +27,7 @@ public static class ShadowReplay
             switch (CustomerDecider.Decide(state, CommandOf(customerId, e), program))
             {
                 case Decision.Accepted a:
-                    state = state.ApplyAll(a.Events);
+                    state = a.After ?? state.ApplyAll(a.Events);
                     break;
                 case Decision.Rejected r:
                     rejections.Add(new ShadowRejection(e.EventId, r.Error));

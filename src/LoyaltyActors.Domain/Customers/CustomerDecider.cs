@@ -27,6 +27,12 @@ public abstract record Decision
     public sealed record Accepted(CustomerEvent Event) : Decision
     {
         public IReadOnlyList<CustomerEvent> Events { get; init; } = [Event];
+
+        /// <summary>
+        /// The decided state with <see cref="Events"/> applied in order, as the decider folded them while deciding; null
+        /// when it did not fold them (an erasure). Callers keep it instead of folding the same events a second time.
+        /// </summary>
+        public CustomerState? After { get; init; }
     }
 
     public sealed record Duplicate : Decision
@@ -74,8 +80,8 @@ public static class CustomerDecider
         if (accepted.Event is PurchaseRecorded purchase) after = SettleHeldReturns(after, purchase, events);
         after = Upgrade(after, command.OccurredAt, program, trigger, events);
         after = IssueRewards(before, after, command.OccurredAt, program, trigger, events, events.IndexOf(accepted.Event));
-        Reschedule(after, command.OccurredAt, program, trigger, events);
-        return new Decision.Accepted(accepted.Event) { Events = events };
+        after = Reschedule(after, command.OccurredAt, program, trigger, events);
+        return new Decision.Accepted(accepted.Event) { Events = events, After = after };
     }
 
     /// <summary>
@@ -86,8 +92,8 @@ public static class CustomerDecider
     {
         var events = new List<CustomerEvent>();
         var after = FallDue(state, tick.OccurredAt, program, tick.EventId, events);
-        Reschedule(after, tick.OccurredAt, program, tick.EventId, events);
-        return events.Count == 0 ? Decision.Duplicate.Instance : new Decision.Accepted(events[0]) { Events = events };
+        after = Reschedule(after, tick.OccurredAt, program, tick.EventId, events);
+        return events.Count == 0 ? Decision.Duplicate.Instance : new Decision.Accepted(events[0]) { Events = events, After = after };
     }
 
     /// <summary>
@@ -239,12 +245,14 @@ public static class CustomerDecider
         return after;
     }
 
-    /// <summary>Persists the customer's next wake-up (first lot expiry, tier review or win-back day) when it changed.</summary>
-    private static void Reschedule(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
+    /// <summary>Persists the customer's next wake-up (first lot expiry, tier review or win-back day) when it changed; returns the state after it.</summary>
+    private static CustomerState Reschedule(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
         var next = NextDue(state, program);
-        if (next == state.WakeUpAt) return;
-        events.Add(new WakeUpScheduled($"{trigger}#wake", at, next));
+        if (next == state.WakeUpAt) return state;
+        var scheduled = new WakeUpScheduled($"{trigger}#wake", at, next);
+        events.Add(scheduled);
+        return state.Apply(scheduled);
     }
 
     /// <summary>The first instant something falls due for <paramref name="state"/> under <paramref name="program"/>, or null.</summary>

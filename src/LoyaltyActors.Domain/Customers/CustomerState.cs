@@ -214,39 +214,60 @@ public sealed record CustomerState(
     public bool HasSeen(string eventId) => SmallStringSet.Contains(_eventIds, eventId);
 
     /// <summary>The state after <paramref name="evt"/>. Throws for an event type it does not know.</summary>
+    /// <remarks>
+    /// The bookkeeping every event carries (its id among those seen, the latest event instant) goes into the same copy
+    /// as the event's own change where that change is one copy: a purchase or a wake-up is one new state, not three or two.
+    /// </remarks>
     public CustomerState Apply(CustomerEvent evt)
     {
+        if (evt is CustomerErased) return Empty;
+        var seen = evt is ProgramEvent ? _eventIds : SmallStringSet.Add(_eventIds, evt.EventId);
+        var lastAt = LastEventAt is { } last && last > evt.OccurredAt ? last : evt.OccurredAt;
+        switch (evt)
+        {
+            case PurchaseRecorded p:
+                return ApplyPurchase(p, seen, lastAt);
+            case ItemViewed v:
+                return this with { Views = Views + 1, DwellSeconds = DwellSeconds + v.DwellSeconds, _eventIds = seen, LastEventAt = lastAt };
+            case ReviewPosted rv:
+                return this with { Reviews = Reviews + 1, RatingSum = RatingSum + rv.Rating, _eventIds = seen, LastEventAt = lastAt };
+            case ReturnHeld h:
+                return this with
+                {
+                    PendingReturns = PendingReturns.SetItem(h.OrderId,
+                        PendingReturns.TryGetValue(h.OrderId, out var held) ? held.Add(h) : [h]),
+                    _eventIds = seen,
+                    LastEventAt = lastAt,
+                };
+            case TierChanged t:
+                return this with
+                {
+                    Tier = t.To,
+                    TierSince = string.Equals(t.From, t.To, StringComparison.Ordinal) ? TierSince : t.OccurredAt,
+                    NextTierReview = t.NextReviewAt,
+                    _eventIds = seen,
+                    LastEventAt = lastAt,
+                };
+            case RewardIssued rw:
+                return this with
+                {
+                    Rewards = Rewards.Add(new IssuedReward(rw.EventId, rw.OccurredAt, rw.RuleId, rw.RuleVersion, rw.Reward)),
+                    _eventIds = seen,
+                    LastEventAt = lastAt,
+                };
+            case WakeUpScheduled w:
+                return this with { WakeUpAt = w.At, _eventIds = seen, LastEventAt = lastAt };
+        }
+
         var next = evt switch
         {
-            PurchaseRecorded p => ApplyPurchase(p),
             ReturnRecorded r => ApplyReturn(r),
-            ItemViewed v => this with { Views = Views + 1, DwellSeconds = DwellSeconds + v.DwellSeconds },
-            ReviewPosted rv => this with { Reviews = Reviews + 1, RatingSum = RatingSum + rv.Rating },
             PointsRedeemed d => Spend(d.Points, preferOrder: null) with { PointsRedeemed = PointsRedeemed + d.Points },
-            ReturnHeld h => this with
-            {
-                PendingReturns = PendingReturns.SetItem(h.OrderId,
-                    PendingReturns.TryGetValue(h.OrderId, out var held) ? held.Add(h) : [h]),
-            },
             PointsExpired x => ApplyExpiry(x),
-            TierChanged t => this with
-            {
-                Tier = t.To,
-                TierSince = string.Equals(t.From, t.To, StringComparison.Ordinal) ? TierSince : t.OccurredAt,
-                NextTierReview = t.NextReviewAt,
-            },
-            RewardIssued rw => this with { Rewards = Rewards.Add(new IssuedReward(rw.EventId, rw.OccurredAt, rw.RuleId, rw.RuleVersion, rw.Reward)) },
-            WakeUpScheduled w => this with { WakeUpAt = w.At },
-            CustomerErased => Empty,
             HeldReturnDiscarded hd => WithoutHeld(hd.OrderId, hd.HeldEventId) with { DiscardedReturns = DiscardedReturns + 1 },
             _ => throw new ArgumentException($"Unknown customer event {evt.GetType().Name}", nameof(evt)),
         };
-        if (evt is CustomerErased) return next;
-        return next with
-        {
-            _eventIds = evt is ProgramEvent ? _eventIds : SmallStringSet.Add(_eventIds, evt.EventId),
-            LastEventAt = LastEventAt is { } last && last > evt.OccurredAt ? last : evt.OccurredAt,
-        };
+        return next with { _eventIds = seen, LastEventAt = lastAt };
     }
 
     /// <summary>Folds events, in order, onto this state.</summary>
@@ -257,7 +278,8 @@ public sealed record CustomerState(
         return state;
     }
 
-    private CustomerState ApplyPurchase(PurchaseRecorded p)
+    /// <summary>A purchase, and its points as a lot (an outstanding debt is paid from them first), in one copy.</summary>
+    private CustomerState ApplyPurchase(PurchaseRecorded p, object? seen, Instant lastAt)
     {
         var day = EpochDays.Of(p.OccurredAt);
         var amount = p.Amount;
@@ -270,7 +292,18 @@ public sealed record CustomerState(
             lines.Add(new OrderLine(line.Sku, line.Qty, line.UnitPrice, line.Points, 0, 0));
         }
 
-        var next = this with
+        var points = p.Points;
+        var pay = Math.Min(points, PointsDebt);
+        var lots = Lots;
+        if (points - pay > 0)
+        {
+            var lot = new PointsLot(p.OrderId, p.OccurredAt, p.ExpiresAt, points, points - pay);
+            var at = 0;
+            while (at < lots.Length && SpendsBefore(lots[at], lot)) at++;
+            lots = lots.Insert(at, lot);
+        }
+
+        return this with
         {
             Orders = Orders + 1,
             GrossSpend = GrossSpend + amount,
@@ -280,20 +313,11 @@ public sealed record CustomerState(
             PurchaseDays = PurchaseDays.SetItem(day, new DaySpend(dayBefore.Purchases + 1, dayBefore.Amount + amount)),
             OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable(), p.RuleVersion)),
             PointsEarned = PointsEarned + p.Points,
+            PointsDebt = PointsDebt - pay,
+            Lots = lots,
+            _eventIds = seen,
+            LastEventAt = lastAt,
         };
-        return next.AddLot(p);
-    }
-
-    /// <summary>The order's points become a lot; an outstanding debt is paid from them first.</summary>
-    private CustomerState AddLot(PurchaseRecorded p)
-    {
-        var points = p.Points;
-        var pay = Math.Min(points, PointsDebt);
-        if (points - pay <= 0) return this with { PointsDebt = PointsDebt - pay };
-        var lot = new PointsLot(p.OrderId, p.OccurredAt, p.ExpiresAt, points, points - pay);
-        var at = 0;
-        while (at < Lots.Length && SpendsBefore(Lots[at], lot)) at++;
-        return this with { PointsDebt = PointsDebt - pay, Lots = Lots.Insert(at, lot) };
     }
 
     private static bool SpendsBefore(PointsLot a, PointsLot b) =>

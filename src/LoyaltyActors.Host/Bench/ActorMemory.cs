@@ -51,7 +51,7 @@ internal static class ActorMemory
             var id = "m-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var decision = (Decision.Accepted)CustomerDecider.Decide(CustomerState.Empty,
                 new RecordPurchase("e-" + id, id, at, "o-" + id, "bench", [new PurchaseLineInput("SKU-" + (i % 97), "c" + (i % 7), 1, 12.5m)]), program);
-            states[i] = CustomerState.Empty.ApplyAll(decision.Events);
+            states[i] = decision.After ?? CustomerState.Empty.ApplyAll(decision.Events);
         }
 
         var after = Heap();

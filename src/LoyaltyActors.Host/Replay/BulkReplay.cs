@@ -71,9 +71,9 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         _current.Outcomes.Add((item, Outcome(command.EventId, decision)));
         if (decision is Decision.Accepted accepted)
         {
+            customer.State = accepted.After ?? customer.State.ApplyAll(accepted.Events);
             foreach (var e in accepted.Events)
             {
-                customer.State = customer.State.Apply(e);
                 _current.Rows.Add(new BulkRow(customer.PersistenceId, ++customer.SequenceNr, e));
                 customer.EventsSinceSnapshot++;
             }
