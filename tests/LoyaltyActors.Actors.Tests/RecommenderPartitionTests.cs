@@ -20,6 +20,38 @@ public sealed class RecommenderPartitionTests : IDisposable
     public static TheoryData<int> PartitionCounts => [1, 3, 4];
 
     [Theory]
+    [InlineData(5)]
+    [InlineData(40)] // past the scan: a hash set
+    public void A_purchases_order_skus_are_its_distinct_skus_in_first_seen_order(int lines)
+    {
+        var purchase = new LoyaltyActors.Domain.Customers.PurchaseRecorded("p", NodaTime.Instant.FromUtc(2026, 1, 1, 0, 0), "o", "web",
+            [.. Enumerable.Range(0, lines).Select(i => new LoyaltyActors.Domain.Customers.PurchasedLine($"S{(i * 7) % (lines / 2 + 1)}", "c", 1, 1m, 1))], 1);
+        var expected = purchase.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray();
+        Assert.True(expected.Length < lines);
+        Assert.Equal(expected, RecommenderProjection.OrderSkus(purchase));
+    }
+
+    [Theory]
+    [MemberData(nameof(PartitionCounts))]
+    public void Partitions_fed_shared_batches_answer_what_one_whole_model_answers(int partitions)
+    {
+        var settings = new RecommenderSettings(MaxPairsPerOrder: 6, SimilarMinPairCount: 1, Partitions: partitions);
+        var events = ProjectionResumeTests.History(3_000);
+        var whole = RecommenderProjection.Empty(settings with { Partitions = 1 });
+        foreach (var e in events) whole.Apply(e);
+
+        var fed = Enumerable.Range(0, partitions).Select(i => RecommenderProjection.Empty(settings, new SkuPartition(i, partitions))).ToArray();
+        foreach (var chunk in events.Chunk(500))
+        {
+            var batch = FeedBatch.Of(chunk);
+            foreach (var p in fed)
+                for (var i = 0; i < batch.Events.Count; i++) p.Apply(batch.Events[i], batch.OrderSkus[i]);
+        }
+
+        AssertSameAnswers(whole, fed);
+    }
+
+    [Theory]
     [MemberData(nameof(PartitionCounts))]
     public void Partitions_saved_at_different_offsets_and_resumed_answer_what_one_uninterrupted_model_answers(int partitions)
     {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Recommendations;
 using LoyaltyActors.Storage;
 
@@ -159,7 +160,7 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
             .GroupedWithin(1000, TimeSpan.FromMilliseconds(20))
             .SelectAsync(1, async batch =>
             {
-                var message = new FeedBatch(batch.ToList());
+                var message = FeedBatch.Of(batch.ToList());
                 await Task.WhenAll(partitions.Select(p => p.Ask<BatchApplied>(message, FeedPatience)));
                 return new Fed(message.Events[^1].Offset);
             })
@@ -183,8 +184,21 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>A batch of journal events for every recommender partition (shared, read-only).</summary>
-internal sealed record FeedBatch(IReadOnlyList<JournalEvent> Events);
+/// <summary>
+/// A batch of journal events for every recommender partition (shared, read-only), with each purchase's distinct SKUs
+/// worked out once for all of them (<see cref="OrderSkus"/>, null where the event is not a purchase): partitions then
+/// neither repeat that work nor each keep their own copy of the SKUs in their order memos.
+/// </summary>
+internal sealed record FeedBatch(IReadOnlyList<JournalEvent> Events, string[]?[] OrderSkus)
+{
+    public static FeedBatch Of(IReadOnlyList<JournalEvent> events)
+    {
+        var skus = new string[]?[events.Count];
+        for (var i = 0; i < skus.Length; i++)
+            if (events[i].Event is PurchaseRecorded p) skus[i] = RecommenderProjection.OrderSkus(p);
+        return new FeedBatch(events, skus);
+    }
+}
 
 /// <summary>A partition has applied a <see cref="FeedBatch"/>.</summary>
 internal sealed class BatchApplied
@@ -211,7 +225,7 @@ internal sealed class RecommenderPartitionActor : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<FeedBatch>(batch =>
         {
-            foreach (var e in batch.Events) _projection.Apply(e);
+            for (var i = 0; i < batch.Events.Count; i++) _projection.Apply(batch.Events[i], batch.OrderSkus[i]);
             _appliedSinceSave += batch.Events.Count;
             if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
             Sender.Tell(BatchApplied.Instance);
