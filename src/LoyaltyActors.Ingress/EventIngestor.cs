@@ -46,9 +46,12 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
             group.Indexes.Add(i);
         }
 
+        // One deadline for the whole batch (every customer is asked at once): one timer per request, not one per customer.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(writeTimeout);
         var pending = new List<(Task<RecordEventsResult> Reply, List<int> Indexes, List<CustomerCommand> Commands)>(byCustomer.Count);
         foreach (var (customerId, group) in byCustomer)
-            pending.Add((AskAsync(new RecordEvents(customerId, group.Commands), cancellationToken), group.Indexes, group.Commands));
+            pending.Add((AskAsync(new RecordEvents(customerId, group.Commands), deadline.Token), group.Indexes, group.Commands));
 
         Exception? failure = null;
         foreach (var (reply, indexes, commands) in pending)
@@ -75,7 +78,7 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
 
     private async Task<RecordEventsResult> AskAsync(RecordEvents message, CancellationToken cancellationToken)
     {
-        var reply = await customers.Ask<object>(message, writeTimeout, cancellationToken).ConfigureAwait(false);
+        var reply = await customers.Ask<object>(message, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             RecordEventsResult r => r,

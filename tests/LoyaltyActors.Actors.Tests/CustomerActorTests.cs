@@ -24,7 +24,8 @@ public sealed class CustomerActorTests(ITestOutputHelper output) : CustomerTestK
         var c = new CustomerCommands("ann", Start);
         var customer = Customer(c.CustomerId);
         var recorded = await RecordAsync(customer, c.CustomerId, c.MixedHistory());
-        Assert.All(recorded.Outcomes, o => Assert.IsType<Decision.Accepted>(o));
+        // The reply may cross the cluster: outcomes only, never the state the decider folded.
+        Assert.All(recorded.Outcomes, o => Assert.Null(Assert.IsType<Decision.Accepted>(o).After));
         var before = await StateAsync(customer, c.CustomerId);
 
         await StopAsync(customer);

@@ -168,6 +168,8 @@ public sealed class CustomerActor : UntypedPersistentActor
             {
                 accepted.AddRange(a.Events);
                 working = a.After ?? working.ApplyAll(a.Events);
+                // The reply may cross the cluster: it carries the outcome, never the customer's state.
+                if (a.After is not null) outcomes[i] = a with { After = null };
             }
         }
 
