@@ -431,6 +431,32 @@ public sealed partial class CoOccurrenceModel
     private OrderPlan Plan(IReadOnlyCollection<string> skus)
     {
         ArgumentNullException.ThrowIfNull(skus);
+        var array = Distinct(skus);
+        long k = array.Length, total = k * (k - 1) / 2;
+        if (total <= MaxPairsPerOrder) return new OrderPlan(array, total, 0);
+        if (ReferenceEquals(array, skus)) array = (string[])array.Clone(); // the caller's array is never reordered
+        Array.Sort(array, StringComparer.Ordinal); // the capped selection must not depend on the caller's order
+        return new OrderPlan(array, MaxPairsPerOrder, total - MaxPairsPerOrder);
+    }
+
+    /// <summary>
+    /// The SKUs without repeats, in first-seen order; the caller's own array when it has none (the projections pass
+    /// each order's distinct SKUs already, to every partition), so the common order costs no set and no copy.
+    /// </summary>
+    private static string[] Distinct(IReadOnlyCollection<string> skus)
+    {
+        if (skus is string[] given && given.Length <= 16)
+        {
+            var repeats = false;
+            for (var i = 0; i < given.Length; i++)
+            {
+                if (string.IsNullOrEmpty(given[i])) throw new ArgumentException("an order's SKUs must not be null or empty", nameof(skus));
+                for (var j = 0; j < i && !repeats; j++) repeats = string.Equals(given[i], given[j], StringComparison.Ordinal);
+            }
+
+            if (!repeats) return given;
+        }
+
         var distinct = new HashSet<string>(skus.Count, StringComparer.Ordinal);
         foreach (var sku in skus)
         {
@@ -438,11 +464,7 @@ public sealed partial class CoOccurrenceModel
             distinct.Add(sku);
         }
 
-        var array = distinct.ToArray();
-        long k = array.Length, total = k * (k - 1) / 2;
-        if (total <= MaxPairsPerOrder) return new OrderPlan(array, total, 0);
-        Array.Sort(array, StringComparer.Ordinal); // the capped selection must not depend on the caller's order
-        return new OrderPlan(array, MaxPairsPerOrder, total - MaxPairsPerOrder);
+        return distinct.ToArray();
     }
 
     /// <summary>

@@ -157,7 +157,9 @@ public sealed class CoOccurrenceModelTests
     {
         var model = new CoOccurrenceModel(maxPairsPerOrder: 4);
 
-        Assert.Equal(6, model.AddOrder(["e", "d", "c", "b", "a"])); // 10 pairs, 4 counted
+        string[] order = ["e", "d", "c", "b", "a"];
+        Assert.Equal(6, model.AddOrder(order)); // 10 pairs, 4 counted
+        Assert.Equal(["e", "d", "c", "b", "a"], order); // sorted for the cap, but not the caller's array (memos share it)
 
         Assert.Equal((1L, 6L), (model.CappedOrders, model.SkippedPairs));
         Assert.All(new[] { "a", "b", "c", "d", "e" }, s => Assert.Equal(1, model.ItemCount(s)));
