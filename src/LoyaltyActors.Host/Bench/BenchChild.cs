@@ -88,6 +88,25 @@ internal sealed class BenchChild : IAsyncDisposable
     /// CPU time the child has used so far (user + system, from /proc/PID/stat), in seconds. Per event it is a figure that
     /// holds when other work shares the machine, where events per second do not.
     /// </summary>
+    /// <summary>
+    /// Waits until the process uses under a tenth of a core over half a second (its projections have caught up with what
+    /// the previous part wrote), at most <paramref name="atMost"/>; returns how long that took.
+    /// </summary>
+    public async Task<TimeSpan> WaitUntilIdleAsync(TimeSpan atMost, CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var before = CpuSeconds();
+        while (watch.Elapsed < atMost)
+        {
+            await Task.Delay(500, ct);
+            var now = CpuSeconds();
+            if (now - before < 0.05) break;
+            before = now;
+        }
+
+        return watch.Elapsed;
+    }
+
     public double CpuSeconds()
     {
         var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
