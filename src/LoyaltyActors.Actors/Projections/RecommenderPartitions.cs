@@ -157,10 +157,10 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
         _feed?.Shutdown();
         var partitions = _partitions;
         _feed = JournalEvents.LiveCustomerEvents(Context.System, _fedUpTo)
-            .GroupedWithin(1000, TimeSpan.FromMilliseconds(20))
+            .Via(JournalBatches.UpTo(1000))
             .SelectAsync(1, async batch =>
             {
-                var message = FeedBatch.Of(batch.ToList());
+                var message = FeedBatch.Of((List<JournalEvent>)batch);
                 await Task.WhenAll(partitions.Select(p => p.Ask<BatchApplied>(message, FeedPatience)));
                 return new Fed(message.Events[^1].Offset);
             })
