@@ -45,7 +45,7 @@ public sealed class RecommenderPartitionTests : IDisposable
         {
             var batch = FeedBatch.Of(chunk);
             foreach (var p in fed)
-                for (var i = 0; i < batch.Events.Count; i++) p.Apply(batch.Events[i], batch.OrderSkus[i]);
+                for (var i = 0; i < batch.Events.Count; i++) p.Apply(batch.Events[i], batch.OrderSkus[i], batch.OrderKeys[i]);
         }
 
         AssertSameAnswers(whole, fed);

@@ -186,17 +186,31 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
 
 /// <summary>
 /// A batch of journal events for every recommender partition (shared, read-only), with each purchase's distinct SKUs
-/// worked out once for all of them (<see cref="OrderSkus"/>, null where the event is not a purchase): partitions then
-/// neither repeat that work nor each keep their own copy of the SKUs in their order memos.
+/// and each order's memo key worked out once for all of them (<see cref="OrderSkus"/>, null where the event is not a
+/// purchase; <see cref="OrderKeys"/>, null where it is neither a purchase nor a return): partitions then neither repeat
+/// that work nor each keep their own copy of the SKUs and keys in their order memos.
 /// </summary>
-internal sealed record FeedBatch(IReadOnlyList<JournalEvent> Events, string[]?[] OrderSkus)
+internal sealed record FeedBatch(IReadOnlyList<JournalEvent> Events, string[]?[] OrderSkus, string?[] OrderKeys)
 {
     public static FeedBatch Of(IReadOnlyList<JournalEvent> events)
     {
         var skus = new string[]?[events.Count];
+        var keys = new string?[events.Count];
         for (var i = 0; i < skus.Length; i++)
-            if (events[i].Event is PurchaseRecorded p) skus[i] = RecommenderProjection.OrderSkus(p);
-        return new FeedBatch(events, skus);
+        {
+            var e = events[i];
+            if (e.Event is PurchaseRecorded p)
+            {
+                skus[i] = RecommenderProjection.OrderSkus(p);
+                keys[i] = RecommenderProjection.OrderKey(e.CustomerId, p.OrderId);
+            }
+            else if (e.Event is ReturnRecorded r)
+            {
+                keys[i] = RecommenderProjection.OrderKey(e.CustomerId, r.OrderId);
+            }
+        }
+
+        return new FeedBatch(events, skus, keys);
     }
 }
 
@@ -225,7 +239,7 @@ internal sealed class RecommenderPartitionActor : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<FeedBatch>(batch =>
         {
-            for (var i = 0; i < batch.Events.Count; i++) _projection.Apply(batch.Events[i], batch.OrderSkus[i]);
+            for (var i = 0; i < batch.Events.Count; i++) _projection.Apply(batch.Events[i], batch.OrderSkus[i], batch.OrderKeys[i]);
             _appliedSinceSave += batch.Events.Count;
             if (_appliedSinceSave >= _settings.SaveEveryEvents) Save();
             Sender.Tell(BatchApplied.Instance);

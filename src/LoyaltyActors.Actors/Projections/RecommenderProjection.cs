@@ -151,14 +151,16 @@ public sealed class RecommenderProjection : JournalProjection
     }
 
     private string[]? _givenSkus;
+    private string? _givenKey;
 
     /// <summary>
     /// Applies <paramref name="e"/> with its purchase's <see cref="OrderSkus"/> already worked out (the partitions'
     /// shared batch); the same as <see cref="JournalProjection.Apply"/> otherwise.
     /// </summary>
-    public void Apply(JournalEvent e, string[]? orderSkus)
+    public void Apply(JournalEvent e, string[]? orderSkus, string? orderKey = null)
     {
         _givenSkus = orderSkus;
+        _givenKey = orderKey;
         try
         {
             Apply(e);
@@ -166,6 +168,7 @@ public sealed class RecommenderProjection : JournalProjection
         finally
         {
             _givenSkus = null;
+            _givenKey = null;
         }
     }
 
@@ -177,14 +180,16 @@ public sealed class RecommenderProjection : JournalProjection
             {
                 var skus = _givenSkus ?? OrderSkus(p);
                 _model.AddOrder(skus);
-                _orders[Key(customerId, p.OrderId)] = new OrderMemo(skus, p.Lines.Sum(l => l.Qty));
+                var units = 0;
+                foreach (var line in p.Lines) units = checked(units + line.Qty);
+                _orders[_givenKey ?? OrderKey(customerId, p.OrderId)] = new OrderMemo(skus, units);
                 break;
             }
 
             case CustomerErased:
             {
                 // what the customer's orders still contribute goes; their memos are found by the key's customer part
-                var prefix = Key(customerId, "");
+                var prefix = OrderKey(customerId, "");
                 foreach (var key in _orders.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
                 {
                     _model.RemoveOrder(_orders[key].Skus);
@@ -194,17 +199,20 @@ public sealed class RecommenderProjection : JournalProjection
                 break;
             }
 
-            case ReturnRecorded r when _orders.TryGetValue(Key(customerId, r.OrderId), out var memo):
+            case ReturnRecorded r:
             {
-                var left = memo.Units - r.Lines.Sum(l => l.Qty);
+                var key = _givenKey ?? OrderKey(customerId, r.OrderId);
+                if (!_orders.TryGetValue(key, out var memo)) break;
+                var left = memo.Units;
+                foreach (var line in r.Lines) left -= line.Qty;
                 if (left > 0)
                 {
-                    _orders[Key(customerId, r.OrderId)] = memo with { Units = left };
+                    _orders[key] = memo with { Units = left };
                 }
                 else
                 {
                     _model.RemoveOrder(memo.Skus);
-                    _orders.Remove(Key(customerId, r.OrderId));
+                    _orders.Remove(key);
                 }
 
                 break;
@@ -251,7 +259,8 @@ public sealed class RecommenderProjection : JournalProjection
         store.Save(Name, Offset, s);
     }
 
-    private static string Key(string customerId, string orderId) => customerId + "\u001f" + orderId;
+    /// <summary>The key of an order's memo: the customer and the order id (order ids are unique per customer only).</summary>
+    public static string OrderKey(string customerId, string orderId) => customerId + "\u001f" + orderId;
 
     /// <summary>An order's distinct SKUs and the units not yet returned.</summary>
     private sealed record OrderMemo(string[] Skus, int Units);

@@ -30,11 +30,30 @@ public sealed record PurchaseRecorded(
     ImmutableArray<PurchasedLine> Lines, int RuleVersion, string Tier = TierNames.Base, Instant? ExpiresAt = null)
     : CustomerEvent(EventId, OccurredAt)
 {
+    // Loops over the array itself: LINQ over an ImmutableArray boxes an enumerator on every call, and these are
+    // asked for on every fold and by every projection.
+
     /// <summary>Σ of the lines' amounts.</summary>
-    public decimal Amount => Lines.Sum(l => l.Amount);
+    public decimal Amount
+    {
+        get
+        {
+            var sum = 0m;
+            foreach (var l in Lines) sum += l.Amount;
+            return sum;
+        }
+    }
 
     /// <summary>Σ of the lines' points.</summary>
-    public long Points => Lines.Sum(l => l.Points);
+    public long Points
+    {
+        get
+        {
+            var sum = 0L;
+            foreach (var l in Lines) sum = checked(sum + l.Points);
+            return sum;
+        }
+    }
 }
 
 /// <summary>
@@ -53,10 +72,26 @@ public sealed record ReturnRecorded(
     ImmutableArray<ReturnedLine> Lines, int RuleVersion = 0, string? ReconciledFrom = null) : CustomerEvent(EventId, OccurredAt)
 {
     /// <summary>Σ of the lines' amounts.</summary>
-    public decimal Amount => Lines.Sum(l => l.Amount);
+    public decimal Amount
+    {
+        get
+        {
+            var sum = 0m;
+            foreach (var l in Lines) sum += l.Amount;
+            return sum;
+        }
+    }
 
     /// <summary>Σ of the lines' points.</summary>
-    public long Points => Lines.Sum(l => l.Points);
+    public long Points
+    {
+        get
+        {
+            var sum = 0L;
+            foreach (var l in Lines) sum = checked(sum + l.Points);
+            return sum;
+        }
+    }
 }
 
 public sealed record ItemViewed(string EventId, Instant OccurredAt, string Sku, double DwellSeconds)
