@@ -35,12 +35,8 @@ public sealed class RecommenderPartitionTests : IDisposable
     [MemberData(nameof(PartitionCounts))]
     public void Partitions_fed_shared_batches_answer_what_one_whole_model_answers(int partitions)
     {
-        var settings = new RecommenderSettings(MaxPairsPerOrder: 6, SimilarMinPairCount: 1, Partitions: partitions);
-        var events = ProjectionResumeTests.History(3_000);
-        var whole = RecommenderProjection.Empty(settings with { Partitions = 1 });
-        foreach (var e in events) whole.Apply(e);
-
-        var fed = Enumerable.Range(0, partitions).Select(i => RecommenderProjection.Empty(settings, new SkuPartition(i, partitions))).ToArray();
+        var (settings, events, whole) = WholeModel(partitions);
+        var fed = EmptyPartitions(settings);
         foreach (var chunk in events.Chunk(500))
         {
             var batch = FeedBatch.Of(chunk);
@@ -55,12 +51,8 @@ public sealed class RecommenderPartitionTests : IDisposable
     [MemberData(nameof(PartitionCounts))]
     public void Partitions_saved_at_different_offsets_and_resumed_answer_what_one_uninterrupted_model_answers(int partitions)
     {
-        var settings = new RecommenderSettings(MaxPairsPerOrder: 6, SimilarMinPairCount: 1, Partitions: partitions);
-        var events = ProjectionResumeTests.History(3_000);
-        var whole = RecommenderProjection.Empty(settings with { Partitions = 1 });
-        foreach (var e in events) whole.Apply(e);
-
-        var uninterrupted = Enumerable.Range(0, partitions).Select(i => RecommenderProjection.Empty(settings, new SkuPartition(i, partitions))).ToArray();
+        var (settings, events, whole) = WholeModel(partitions);
+        var uninterrupted = EmptyPartitions(settings);
         foreach (var e in events)
             foreach (var p in uninterrupted) p.Apply(e);
 
@@ -130,6 +122,19 @@ public sealed class RecommenderPartitionTests : IDisposable
         RecommenderPartitions.Load(store, new RecommenderSettings(Partitions: 3), log.Add);
         Assert.Equal(3, log.Count);
     }
+
+    /// <summary>The settings for <paramref name="partitions"/>, a history of 3,000 events, and the whole model of it.</summary>
+    private static (RecommenderSettings Settings, List<JournalEvent> Events, RecommenderProjection Whole) WholeModel(int partitions)
+    {
+        var settings = new RecommenderSettings(MaxPairsPerOrder: 6, SimilarMinPairCount: 1, Partitions: partitions);
+        var events = ProjectionResumeTests.History(3_000);
+        var whole = RecommenderProjection.Empty(settings with { Partitions = 1 });
+        foreach (var e in events) whole.Apply(e);
+        return (settings, events, whole);
+    }
+
+    private static RecommenderProjection[] EmptyPartitions(RecommenderSettings settings) =>
+        Enumerable.Range(0, settings.Partitions).Select(i => RecommenderProjection.Empty(settings, new SkuPartition(i, settings.Partitions))).ToArray();
 
     private static void AssertSameAnswers(RecommenderProjection whole, IReadOnlyList<RecommenderProjection> partitions)
     {

@@ -160,7 +160,7 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
             .Via(JournalBatches.UpTo(1000))
             .SelectAsync(1, async batch =>
             {
-                var message = FeedBatch.Of((List<JournalEvent>)batch);
+                var message = FeedBatch.Of(batch as IReadOnlyList<JournalEvent> ?? batch.ToList());
                 await Task.WhenAll(partitions.Select(p => p.Ask<BatchApplied>(message, FeedPatience)));
                 return new Fed(message.Events[^1].Offset);
             })

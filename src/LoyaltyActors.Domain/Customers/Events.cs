@@ -10,11 +10,41 @@ namespace LoyaltyActors.Domain.Customers;
 /// </summary>
 public abstract record CustomerEvent(string EventId, Instant OccurredAt);
 
+/// <summary>What an order line adds to its event's totals.</summary>
+public interface ILineTotals
+{
+    decimal Amount { get; }
+
+    long Points { get; }
+}
+
+/// <summary>
+/// An event's totals over its lines. Loops over the array itself: LINQ over an <see cref="ImmutableArray{T}"/> boxes an
+/// enumerator on every call, and the totals are asked for on every fold and by every projection.
+/// </summary>
+internal static class LineTotals
+{
+    public static decimal Amount<T>(ImmutableArray<T> lines) where T : ILineTotals
+    {
+        var sum = 0m;
+        foreach (var l in lines) sum += l.Amount;
+        return sum;
+    }
+
+    public static long Points<T>(ImmutableArray<T> lines) where T : ILineTotals
+    {
+        var sum = 0L;
+        foreach (var l in lines) sum = checked(sum + l.Points);
+        return sum;
+    }
+}
+
 /// <summary>
 /// A purchased line with the points it earned under the rule version of its purchase; <paramref name="Rule"/>
 /// names the earning rule that set its rate: <c>base</c> or <c>category:&lt;name&gt;</c> (a category bonus).
 /// </summary>
 public sealed record PurchasedLine(string Sku, string Category, int Qty, decimal UnitPrice, long Points, string Rule = PointsPolicy.BaseRule)
+    : ILineTotals
 {
     /// <summary>Qty × unit price, in the deployment currency.</summary>
     public decimal Amount => Qty * UnitPrice;
@@ -30,37 +60,18 @@ public sealed record PurchaseRecorded(
     ImmutableArray<PurchasedLine> Lines, int RuleVersion, string Tier = TierNames.Base, Instant? ExpiresAt = null)
     : CustomerEvent(EventId, OccurredAt)
 {
-    // Loops over the array itself: LINQ over an ImmutableArray boxes an enumerator on every call, and these are
-    // asked for on every fold and by every projection.
-
     /// <summary>Σ of the lines' amounts.</summary>
-    public decimal Amount
-    {
-        get
-        {
-            var sum = 0m;
-            foreach (var l in Lines) sum += l.Amount;
-            return sum;
-        }
-    }
+    public decimal Amount => LineTotals.Amount(Lines);
 
     /// <summary>Σ of the lines' points.</summary>
-    public long Points
-    {
-        get
-        {
-            var sum = 0L;
-            foreach (var l in Lines) sum = checked(sum + l.Points);
-            return sum;
-        }
-    }
+    public long Points => LineTotals.Points(Lines);
 }
 
 /// <summary>
 /// Units of line <paramref name="LineIndex"/> of an order went back: <paramref name="Amount"/> is
 /// refunded at the original unit price and <paramref name="Points"/> are taken back.
 /// </summary>
-public sealed record ReturnedLine(int LineIndex, string Sku, int Qty, decimal Amount, long Points);
+public sealed record ReturnedLine(int LineIndex, string Sku, int Qty, decimal Amount, long Points) : ILineTotals;
 
 /// <summary>
 /// Lines of an order went back. <paramref name="RuleVersion"/> is the points rule version the order earned
@@ -72,26 +83,10 @@ public sealed record ReturnRecorded(
     ImmutableArray<ReturnedLine> Lines, int RuleVersion = 0, string? ReconciledFrom = null) : CustomerEvent(EventId, OccurredAt)
 {
     /// <summary>Σ of the lines' amounts.</summary>
-    public decimal Amount
-    {
-        get
-        {
-            var sum = 0m;
-            foreach (var l in Lines) sum += l.Amount;
-            return sum;
-        }
-    }
+    public decimal Amount => LineTotals.Amount(Lines);
 
     /// <summary>Σ of the lines' points.</summary>
-    public long Points
-    {
-        get
-        {
-            var sum = 0L;
-            foreach (var l in Lines) sum = checked(sum + l.Points);
-            return sum;
-        }
-    }
+    public long Points => LineTotals.Points(Lines);
 }
 
 public sealed record ItemViewed(string EventId, Instant OccurredAt, string Sku, double DwellSeconds)
