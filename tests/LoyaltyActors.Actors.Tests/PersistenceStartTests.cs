@@ -1,0 +1,27 @@
+using Akka.Actor;
+using LoyaltyActors.Actors.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LoyaltyActors.Actors.Tests;
+
+/// <summary>
+/// The journal, its recovery permitter and the snapshot store start with the persistence extension, before any customer:
+/// customers that start together must not race to create them (Akka.NET 1.5 can then leave their recoveries waiting).
+/// </summary>
+public sealed class PersistenceStartTests(ITestOutputHelper output) : CustomerTestKit(output)
+{
+    [Theory]
+    [InlineData("akka.persistence.journal.sql")]
+    [InlineData("recoveryPermitter-akka.persistence.journal.sql")]
+    [InlineData("akka.persistence.snapshot-store.sql")]
+    public async Task The_persistence_extension_starts_the_plugin_before_any_persistent_actor_asks_for_it(string name)
+    {
+        // No customer exists in this system: only the extension itself can have created the actor.
+        Akka.Persistence.Persistence.Instance.Apply(Sys);
+
+        var found = await Sys.ActorSelection($"/system/{name}").ResolveOne(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(name, found.Path.Name);
+    }
+}
