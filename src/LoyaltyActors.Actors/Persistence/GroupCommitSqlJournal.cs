@@ -81,6 +81,12 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
 
     protected override bool ReceivePluginInternal(object message)
     {
+        if (message is GetWriteQueue)
+        {
+            Sender.Tell(new WriteQueue(_inFlight, _waiting.Sum(p => p.Rows)));
+            return true;
+        }
+
         if (message is not BatchWritten done) return base.ReceivePluginInternal(message);
         _inFlight = false;
         foreach (var p in done.Batch)
@@ -172,3 +178,16 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
 
     private sealed record BatchWritten(List<PendingWrite> Batch);
 }
+
+/// <summary>Asks the journal for its <see cref="WriteQueue"/> (operators' diagnostics and tests).</summary>
+public sealed class GetWriteQueue
+{
+    public static GetWriteQueue Instance { get; } = new();
+
+    private GetWriteQueue()
+    {
+    }
+}
+
+/// <summary>Whether a write is being committed, and how many rows wait for the next one.</summary>
+public sealed record WriteQueue(bool WriteInFlight, int QueuedRows);
