@@ -2,6 +2,7 @@ using Akka.Actor;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
 using LoyaltyActors.Actors.Tests.Support;
+using Microsoft.Data.Sqlite;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -38,5 +39,28 @@ public sealed class KnownIdsTests(ITestOutputHelper output) : CustomerTestKit(ou
         known.Add("customer-x");
         Assert.True(known.MayContain("customer-x"));
         Assert.False(known.MayContain("customer-y"));
+    }
+
+    [Fact]
+    public void A_table_reported_missing_as_a_schema_change_reads_as_empty()
+    {
+        // What SQLite said in CI when the snapshot store created its table while the journal loaded its ids.
+        var read = KnownIds.ReadTolerantly(() => throw new SqliteException("SQLite Error 17: 'no such table: journal'.", 17));
+        Assert.Empty(read);
+    }
+
+    [Fact]
+    public void A_schema_change_under_the_read_of_an_existing_table_is_read_again()
+    {
+        var attempts = 0;
+        var read = KnownIds.ReadTolerantly(() => ++attempts < 3 ? throw new SqliteException("SQLite Error 17: 'database schema has changed'.", 17) : [42UL]);
+        Assert.Equal(3, attempts);
+        Assert.Equal([42UL], read);
+    }
+
+    [Fact]
+    public void Other_database_errors_are_not_swallowed()
+    {
+        Assert.Throws<SqliteException>(() => KnownIds.ReadTolerantly(() => throw new SqliteException("SQLite Error 11: 'database disk image is malformed'.", 11)));
     }
 }

@@ -7,7 +7,7 @@ namespace LoyaltyActors.Actors.Tests;
 
 /// <summary>
 /// The journal, its recovery permitter and the snapshot store start with the persistence extension, before any customer:
-/// customers that start together must not race to create them (Akka.NET 1.5 can then leave their recoveries waiting).
+/// their start-up (tables, known ids) is not done while the first customers wait on it.
 /// </summary>
 public sealed class PersistenceStartTests(ITestOutputHelper output) : CustomerTestKit(output)
 {

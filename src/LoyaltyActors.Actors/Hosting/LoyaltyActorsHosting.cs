@@ -82,8 +82,7 @@ public static class LoyaltyActorsHosting
             .WithActors((system, registry) =>
             {
                 PersistenceClock.Get(system).Use(options.Customers.Clock);
-                // The journal and snapshot store start now (auto-start, PersistenceHocon), on this one thread, rather than
-                // when the first customers race for them.
+                // The journal and snapshot store start now (auto-start, PersistenceHocon), not with the first customer.
                 Akka.Persistence.Persistence.Instance.Apply(system);
                 var region = system.ActorOf(
                     LocalCustomerRegion.Props(new CustomerMessageExtractor(),

@@ -17,24 +17,45 @@ public sealed class KnownIds
     public int Count => _hashes.Count;
 
     /// <summary>Loads the distinct ids of <paramref name="table"/>; an absent table means none.</summary>
-    public static KnownIds Load(string connectionString, string table)
+    public static KnownIds Load(string connectionString, string table) => new(ReadTolerantly(() => Read(connectionString, table)));
+
+    /// <summary>
+    /// Runs <paramref name="read"/>, reading a table that does not exist (yet) as empty. The journal and the snapshot store
+    /// load their ids when they start, while the plugins create their tables on other connections: SQLite reports a
+    /// missing table whose schema changed meanwhile as SQLITE_SCHEMA (17), not as a plain error (1). That escaped, the
+    /// journal's constructor threw, and every recovery waited for it (30 s stalls in CI). A schema change under a read of a
+    /// table that exists is read again.
+    /// </summary>
+    internal static HashSet<ulong> ReadTolerantly(Func<HashSet<ulong>> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (SqliteException e) when (SqliteErrors.IsMissingTable(e))
+            {
+                // A new data dir: the plugin creates its tables on first use.
+                return [];
+            }
+            catch (SqliteException e) when (SqliteErrors.IsSchemaChanged(e) && attempt < 5)
+            {
+                // Another connection changed the schema while this one prepared its read: read again.
+            }
+        }
+    }
+
+    private static HashSet<ulong> Read(string connectionString, string table)
     {
         var hashes = new HashSet<ulong>();
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT DISTINCT persistence_id FROM \"{table}\"";
-        try
-        {
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read()) hashes.Add(Hash(reader.GetString(0)));
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 1 && e.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            // A new data dir: the plugin creates its tables on first use.
-        }
-
-        return new KnownIds(hashes);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) hashes.Add(Hash(reader.GetString(0)));
+        return hashes;
     }
 
     /// <summary>False means certainly absent; true means maybe present (ask the database).</summary>

@@ -35,10 +35,8 @@ public static class PersistenceHocon
             akka.persistence {
               journal {
                 plugin = "akka.persistence.journal.sql"
-                # Started with the persistence extension, by one thread, before any customer asks for it. When many
-                # persistent actors start at once and race to start the plugins (and the journal's recovery permitter),
-                # Akka.NET 1.5 can leave their recoveries waiting (akka.net #7996). Here 400 new customers started at
-                # once (GroupCommitJournalTests) twice went unanswered for 30 s in CI, never in 800 runs on this machine.
+                # Started with the persistence extension rather than by the first customer: the journal and the snapshot
+                # store create their tables and load their known ids while the system starts, not while customers wait.
                 auto-start-journals = ["akka.persistence.journal.sql"]
                 sql {
                   class = "{{journalClass.AssemblyQualifiedName}}"

@@ -144,9 +144,10 @@ public sealed class SqliteJournalFeed : IExtension
             {
                 reader = _query.ExecuteReader();
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 1 && e.Message.Contains("no such table", StringComparison.Ordinal))
+            catch (SqliteException e) when (SqliteErrors.IsMissingTable(e) || SqliteErrors.IsSchemaChanged(e))
             {
-                // A new data dir whose journal table the plugin has not created yet: nothing stored so far.
+                // A new data dir whose journal table the plugin has not created yet (nothing stored so far), or the plugins
+                // changing the schema at start: read again on the next poll, with the statement prepared afresh.
                 Dispose();
                 _query = null;
                 return new Batch(_after, 0, []);

@@ -33,8 +33,7 @@ public abstract class CustomerTestKit : TestKit
         Journal = journal;
         // The journal's row stamps: a tick later on every read, so each group-commit write has its own stamp.
         Persistence.PersistenceClock.Get(Sys).Use(new FakeClock(Instant.FromUtc(2024, 1, 1, 0, 0), Duration.FromTicks(1)));
-        // As the hosting does: the persistence extension (and with it the journal and snapshot store) starts here, so
-        // the first customers a test creates together do not all wait on its creation on thread-pool threads.
+        // As the hosting does: the persistence extension, and with it the journal and snapshot store, starts with the system.
         Akka.Persistence.Persistence.Instance.Apply(Sys);
     }
 
