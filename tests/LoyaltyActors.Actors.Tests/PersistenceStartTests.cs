@@ -24,4 +24,17 @@ public sealed class PersistenceStartTests(ITestOutputHelper output) : CustomerTe
 
         Assert.Equal(name, found.Path.Name);
     }
+
+    [Theory]
+    [InlineData("akka.persistence.journal.sql")]
+    [InlineData("akka.persistence.snapshot-store.sql")]
+    public async Task The_journal_and_the_snapshot_store_run_on_threads_of_their_own_not_the_shared_pool(string name)
+    {
+        Akka.Persistence.Persistence.Instance.Apply(Sys);
+        var plugin = await Sys.ActorSelection($"/system/{name}").ResolveOne(TimeSpan.FromSeconds(10));
+
+        var dispatcher = ((ActorRefWithCell)plugin).Underlying.Props.Dispatcher;
+        Assert.Equal(Persistence.PersistenceHocon.PluginDispatcher, dispatcher);
+        Assert.IsType<Akka.Dispatch.PinnedDispatcher>(Sys.Dispatchers.Lookup(dispatcher));
+    }
 }

@@ -29,6 +29,7 @@ public sealed class ClusterConfigurationTests
         Assert.Equal(typeof(GroupCommitSqlJournal).AssemblyQualifiedName, hocon.GetString("akka.persistence.journal.sql.class"));
         Assert.True(hocon.GetBoolean("akka.persistence.journal.sql.known-ids-cache"));
         Assert.True(hocon.GetBoolean("akka.persistence.snapshot-store.sql.known-ids-cache"));
+        Assert.Equal("off", hocon.GetString("akka.persistence.journal.sql.replay-filter.mode"));
     }
 
     [Fact]
@@ -57,6 +58,7 @@ public sealed class ClusterConfigurationTests
         Assert.Equal(Postgres, hocon.GetString("akka.persistence.journal.sql.connection-string"));
         Assert.False(hocon.GetBoolean("akka.persistence.journal.sql.known-ids-cache"));
         Assert.False(hocon.GetBoolean("akka.persistence.snapshot-store.sql.known-ids-cache"));
+        Assert.Equal("repair-by-discard-old", hocon.GetString("akka.persistence.journal.sql.replay-filter.mode"));
         Assert.Equal(typeof(Akka.Persistence.Sql.Journal.SqlWriteJournal).AssemblyQualifiedName, hocon.GetString("akka.persistence.journal.sql.class"));
         Assert.Equal(typeof(Akka.Persistence.Sql.Snapshot.SqlSnapshotStore).AssemblyQualifiedName, hocon.GetString("akka.persistence.snapshot-store.sql.class"));
         Assert.True(hocon.GetBoolean("akka.persistence.journal.sql.auto-initialize"));

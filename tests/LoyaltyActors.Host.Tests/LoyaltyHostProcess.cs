@@ -104,17 +104,20 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
     {
         if (IsRunning) throw new InvalidOperationException("the host is already running");
         var run = ++_runs;
-        var port = FreeLoopbackPort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var url = $"http://127.0.0.1:{port}";
+        // Port 0: the server binds a free port and prints it. A port picked here and released could be taken by another
+        // process before the server binds it (seen in CI: "address already in use" on a restart).
+        Uri? http = null;
 
-        var info = NewStartInfo(_root, _environment, "serve", "--data-dir", DataDir, "--http", url, "--tcp", "127.0.0.1:0");
+        var info = NewStartInfo(_root, _environment, "serve", "--data-dir", DataDir, "--http", "http://127.0.0.1:0", "--tcp", "127.0.0.1:0");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             Append($"[run {run} out] {e.Data}");
+            const string httpLine = "loyalty: listening on http://";
+            if (e.Data.StartsWith(httpLine, StringComparison.Ordinal))
+                http = new Uri(e.Data["loyalty: listening on ".Length..].Split(' ')[0].TrimEnd('/') + "/");
             // The TCP line is printed after the HTTP one: once it is there, both listen.
             const string tcpLine = "loyalty: listening on tcp://";
             if (e.Data.StartsWith(tcpLine, StringComparison.Ordinal))
@@ -132,27 +135,40 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        HttpClient? probe = null;
+        try
         {
-            if (process.HasExited)
+            var deadline = Stopwatch.StartNew();
+            while (true)
             {
-                await process.WaitForExitAsync();
-                throw new InvalidOperationException($"the host exited with code {process.ExitCode} before it was ready\n{Log}");
-            }
+                if (process.HasExited)
+                {
+                    await process.WaitForExitAsync();
+                    throw new InvalidOperationException($"the host exited with code {process.ExitCode} before it was ready\n{Log}");
+                }
 
-            if (listening.Task.IsCompleted && await IsHealthyAsync(probe))
-            {
-                Append($"[run {run}] ready after {deadline.Elapsed.TotalSeconds:F1} s");
-                return;
-            }
+                if (listening.Task.IsCompleted && probe is null)
+                {
+                    BaseAddress = http ?? throw new InvalidOperationException($"the host printed no HTTP address\n{Log}");
+                    _http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+                    probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+                }
 
-            if (deadline.Elapsed > ReadyTimeout)
-                throw new TimeoutException($"the host was not ready within {ReadyTimeout.TotalSeconds} s\n{Log}");
-            await Task.Delay(50); // bounded readiness poll
+                if (probe is not null && await IsHealthyAsync(probe))
+                {
+                    Append($"[run {run}] ready after {deadline.Elapsed.TotalSeconds:F1} s");
+                    return;
+                }
+
+                if (deadline.Elapsed > ReadyTimeout)
+                    throw new TimeoutException($"the host was not ready within {ReadyTimeout.TotalSeconds} s\n{Log}");
+                await Task.Delay(50); // bounded readiness poll
+            }
+        }
+        finally
+        {
+            probe?.Dispose();
         }
     }
 
@@ -277,20 +293,6 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
             info.Environment.Remove(key);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         return info;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 
     private static async Task<bool> IsHealthyAsync(HttpClient probe)

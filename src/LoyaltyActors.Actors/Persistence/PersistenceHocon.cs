@@ -18,6 +18,7 @@ public static class PersistenceHocon
         // The single-writer shortcuts (known-id caches) hold only while this process is the database's one writer:
         // the embedded SQLite file. PostgreSQL may be shared by a cluster (or an offline command next to a server).
         var knownIds = journal.IsSqlite && tuning.SingleWriter ? "on" : "off";
+        var replayFilter = journal.IsSqlite && tuning.SingleWriter ? "off" : "repair-by-discard-old";
         // On SQLite our subclasses (group commit, reads off the plugin threads) are what makes it fast. Npgsql is
         // truly asynchronous, so the stock journal's own batching already groups writes; the stock classes are used.
         var journalClass = journal.IsSqlite ? typeof(GroupCommitSqlJournal) : typeof(Akka.Persistence.Sql.Journal.SqlWriteJournal);
@@ -40,8 +41,13 @@ public static class PersistenceHocon
                 auto-start-journals = ["akka.persistence.journal.sql"]
                 sql {
                   class = "{{journalClass.AssemblyQualifiedName}}"
+                  plugin-dispatcher = "{{PluginDispatcher}}"
                   group-commit-max-rows = {{tuning.BatchSize}}
                   known-ids-cache = {{knownIds}}
+                  # The replay filter guards against two writers of one customer (old events interleaved after a split
+                  # brain). A single writer has none, and the filter is an actor the journal creates for every recovery,
+                  # on its one thread: off there, on wherever a cluster shares the database.
+                  replay-filter.mode = {{replayFilter}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
                   auto-initialize = true
@@ -64,6 +70,7 @@ public static class PersistenceHocon
                 auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
                 sql {
                   class = "{{snapshotClass.AssemblyQualifiedName}}"
+                  plugin-dispatcher = "{{PluginDispatcher}}"
                   known-ids-cache = {{knownIds}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
@@ -84,8 +91,20 @@ public static class PersistenceHocon
               }
               max-concurrent-recoveries = {{tuning.MaxConcurrentRecoveries}}
             }
+            # A thread of its own for the journal and for the snapshot store (each a pinned actor). Akka.Persistence.Sql's
+            # journal materialises its write stream when it starts, and Akka.Streams waits for a stream supervisor that has
+            # not started yet with a blocking Ask (up to akka.actor.creation-timeout, 20 s). On the shared thread pool,
+            # with hundreds of customers starting at once, such waits starved it: a stalled test, caught 8 s in, had 12
+            # pool threads blocked in synchronous task waits, 380 work items queued and no customer recovered (30+ s).
+            {{PluginDispatcher}} {
+              type = PinnedDispatcher
+              executor = "fork-join-executor"
+            }
             """));
     }
+
+    /// <summary>The dispatcher of the journal and the snapshot store: a thread each (see the configuration above).</summary>
+    public const string PluginDispatcher = "loyalty-persistence-plugin-dispatcher";
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
