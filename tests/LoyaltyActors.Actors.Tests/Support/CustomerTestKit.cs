@@ -39,9 +39,9 @@ public abstract class CustomerTestKit : TestKit, IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits until the journal and the snapshot store have started (their tables created, linq2db's mappings built): in
-    /// the first tests of a cold test process on a loaded machine that took over 30 s (CI: the group-commit test's 400
-    /// recoveries and a region test's every step waited on it), and no test here measures start-up.
+    /// Waits until the journal, the snapshot store and the system's stream materializer have started. A test's first
+    /// customers and projections otherwise start together with them, in a cold process on a loaded machine (CI), and no
+    /// test here measures start-up.
     /// </summary>
     public async Task InitializeAsync()
     {
@@ -50,6 +50,10 @@ public abstract class CustomerTestKit : TestKit, IAsyncLifetime
         await persistence.JournalFor(null).Ask<Persistence.WriteQueue>(Persistence.GetWriteQueue.Instance, started);
         await persistence.SnapshotStoreFor(null).Ask<Akka.Persistence.LoadSnapshotResult>(
             new Akka.Persistence.LoadSnapshot("test-kit-start", Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), started);
+        // Likewise the system's stream materializer: until its supervisor has started, Akka.Streams materialises with a
+        // blocking Ask on a pool thread, and a test's projections starting together starved the pool in a cold process.
+        var materializer = (Akka.Streams.ActorMaterializer)Akka.Streams.ActorMaterializerExtensions.Materializer(Sys);
+        await materializer.Supervisor.Ask<ActorIdentity>(new Identify("test-kit-start"), started);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
