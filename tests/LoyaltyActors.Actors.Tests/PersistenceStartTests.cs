@@ -17,12 +17,22 @@ public sealed class PersistenceStartTests(ITestOutputHelper output) : CustomerTe
     [InlineData("akka.persistence.snapshot-store.sql")]
     public async Task The_persistence_extension_starts_the_plugin_before_any_persistent_actor_asks_for_it(string name)
     {
-        // No customer exists in this system: only the extension itself can have created the actor.
-        Akka.Persistence.Persistence.Instance.Apply(Sys);
+        // A system of its own: this test kit's own start-up asks for the plugins, which would start them anyway.
+        using var journal = new TempJournal();
+        var system = ActorSystem.Create("loyalty-start", journal.Config);
+        try
+        {
+            // No customer, no request for a plugin: only the extension itself can have created the actor.
+            Akka.Persistence.Persistence.Instance.Apply(system);
 
-        var found = await Sys.ActorSelection($"/system/{name}").ResolveOne(TimeSpan.FromSeconds(10));
+            var found = await system.ActorSelection($"/system/{name}").ResolveOne(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(name, found.Path.Name);
+            Assert.Equal(name, found.Path.Name);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     [Theory]
