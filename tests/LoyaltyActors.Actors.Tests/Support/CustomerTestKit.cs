@@ -34,8 +34,6 @@ public abstract class CustomerTestKit : TestKit, IAsyncLifetime
         Journal = journal;
         // The journal's row stamps: a tick later on every read, so each group-commit write has its own stamp.
         Persistence.PersistenceClock.Get(Sys).Use(new FakeClock(Instant.FromUtc(2024, 1, 1, 0, 0), Duration.FromTicks(1)));
-        // As the hosting does: the persistence extension, and with it the journal and snapshot store, starts with the system.
-        Akka.Persistence.Persistence.Instance.Apply(Sys);
     }
 
     /// <summary>
