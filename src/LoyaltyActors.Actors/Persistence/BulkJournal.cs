@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Serialization;
 using LoyaltyActors.Domain.Customers;
@@ -230,6 +231,7 @@ public sealed class BulkJournalWriter : IDisposable
     }
 
     /// <summary>Writes the rows and snapshots in one transaction and commits it: all of them are durable when this returns, or none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(IReadOnlyList<BulkRow> rows, IReadOnlyList<BulkSnapshot> snapshots)
     {
         using var tx = _connection.BeginTransaction();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -32,7 +33,9 @@ internal sealed class JournalInsert : IDisposable
     }
 
     /// <summary>Inserts one row; a constraint or database error throws <see cref="SqliteException"/>, and the statement is ready for the next row either way.</summary>
-    public void Insert(long created, string persistenceId, long sequenceNr, ReadOnlySpan<byte> message, string tags, string manifest, int identifier)
+    /// <returns>The row's <c>ordering</c> (SQLite's rowid of the row just inserted).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public long Insert(long created, string persistenceId, long sequenceNr, ReadOnlySpan<byte> message, string tags, string manifest, int identifier)
     {
         try
         {
@@ -45,6 +48,7 @@ internal sealed class JournalInsert : IDisposable
             Check(raw.sqlite3_bind_int(_statement, 7, identifier));
             var rc = raw.sqlite3_step(_statement);
             if (rc != raw.SQLITE_DONE) Check(rc);
+            return raw.sqlite3_last_insert_rowid(_connection.Handle);
         }
         finally
         {

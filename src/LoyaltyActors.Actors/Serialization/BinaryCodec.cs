@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using LoyaltyActors.Domain.Customers;
 using NodaTime;
 
@@ -64,6 +65,7 @@ internal static class BinaryCodec
 
         public Encoder() => _writer = new BinaryWriter(_stream);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ReadOnlySpan<byte> Encode(object o)
         {
             _stream.SetLength(0);
@@ -73,6 +75,7 @@ internal static class BinaryCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteBody(BinaryWriter w, object o)
     {
         switch (o)
@@ -329,6 +332,7 @@ internal static class BinaryCodec
 
     private static string? ReadOptionalString(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteState(BinaryWriter w, CustomerState s)
     {
         WriteStrings(w, s.EventIds);

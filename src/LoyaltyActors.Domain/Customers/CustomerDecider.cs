@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -54,6 +55,7 @@ public static class CustomerDecider
     public static Decision Decide(CustomerState state, CustomerCommand command, PointsPolicy points) =>
         Decide(state, command, LoyaltyProgram.PointsOnly(points));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Decision Decide(CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
         if (command is AdvanceClock tick) return DecideTick(state, tick, program);
@@ -100,6 +102,7 @@ public static class CustomerDecider
     /// Appends what fell due by <paramref name="at"/>: the rest of every lot whose expiry has come (dated at its
     /// expiry), then each tier review whose date has come (dated at the review); returns the state after them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState FallDue(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
         // Most commands find nothing expired: look before sorting (and allocating) anything.
@@ -206,6 +209,7 @@ public static class CustomerDecider
     }
 
     /// <summary>An upgrade is immediate: the tier the trailing spend reaches, when above the current one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState Upgrade(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
         var spend = state.TrailingSpend(at, program.TierWindow);
@@ -218,6 +222,7 @@ public static class CustomerDecider
     }
 
     /// <summary>Each reward rule fires at most once per command, when its condition goes from false to true.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState IssueRewards(
         CustomerState before, CustomerState after, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events, int from)
     {
@@ -266,6 +271,7 @@ public static class CustomerDecider
         return next;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Decision DecidePurchase(CustomerState state, RecordPurchase p, LoyaltyProgram program)
     {
         if (state.OrdersById.ContainsKey(p.OrderId))
@@ -284,6 +290,7 @@ public static class CustomerDecider
             state.Tier, program.Points.ExpiryOf(p.OccurredAt)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Decision DecideReturn(CustomerState state, RecordReturn r)
     {
         if (!state.OrdersById.TryGetValue(r.OrderId, out var order))

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -191,6 +192,7 @@ public sealed record CustomerState(
     /// the days after the day of (<paramref name="at"/> − window) up to the day of <paramref name="at"/>, minus what
     /// returns refunded of orders of those days.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public decimal TrailingSpend(Instant at, Period window)
     {
         var from = EpochDays.Of(Calendar.Minus(at, window));
@@ -218,6 +220,7 @@ public sealed record CustomerState(
     /// The bookkeeping every event carries (its id among those seen, the latest event instant) goes into the same copy
     /// as the event's own change where that change is one copy: a purchase or a wake-up is one new state, not three or two.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CustomerState Apply(CustomerEvent evt)
     {
         if (evt is CustomerErased) return Empty;
@@ -279,6 +282,7 @@ public sealed record CustomerState(
     }
 
     /// <summary>A purchase, and its points as a lot (an outstanding debt is paid from them first), in one copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CustomerState ApplyPurchase(PurchaseRecorded p, object? seen, Instant lastAt)
     {
         var day = EpochDays.Of(p.OccurredAt);
@@ -382,6 +386,7 @@ public sealed record CustomerState(
         return this with { PendingReturns = rest.IsEmpty ? PendingReturns.Remove(orderId) : PendingReturns.SetItem(orderId, rest) };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CustomerState ApplyReturn(ReturnRecorded r)
     {
         var order = OrdersById[r.OrderId];

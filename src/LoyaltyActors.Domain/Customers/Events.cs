@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -24,6 +25,7 @@ public interface ILineTotals
 /// </summary>
 internal static class LineTotals
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static decimal Amount<T>(ImmutableArray<T> lines) where T : ILineTotals
     {
         var sum = 0m;
@@ -31,6 +33,7 @@ internal static class LineTotals
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Points<T>(ImmutableArray<T> lines) where T : ILineTotals
     {
         var sum = 0L;

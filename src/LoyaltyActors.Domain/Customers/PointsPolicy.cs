@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -24,6 +25,7 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
     public long PointsFor(int qty, decimal unitPrice) => (long)decimal.Floor(qty * unitPrice * PerCurrencyUnit);
 
     /// <summary>Points of one line and the name of the rule that set its rate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (long Points, string Rule) PointsFor(int qty, decimal unitPrice, string category, decimal tierMultiplier)
     {
         var rate = PerCurrencyUnit;

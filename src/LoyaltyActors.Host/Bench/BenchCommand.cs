@@ -127,6 +127,10 @@ public static partial class BenchCommand
                 if (code != 0 || !m.Success) throw new InvalidOperationException($"{what} failed (exit {code}):\n{replay.Output}");
                 var rate = double.Parse(m.Groups["rate"].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
                 Report(new(id + "_events_per_s", what, rate, "events/s", rate / write, "≥ 40 % of ceiling", rate / write >= 0.40));
+                // For scale, where an event is more than one row of the input (an Online Retail invoice): its rows per second.
+                var events = long.Parse(m.Groups["events"].Value, CultureInfo.InvariantCulture);
+                if (RowsLine().Match(replay.Output) is { Success: true } r && long.Parse(r.Groups["rows"].Value, CultureInfo.InvariantCulture) is var rows && events > 0 && rows != events)
+                    Report(new(id + "_rows_per_s", what + ": input rows", rate * rows / events, "rows/s"));
             }
 
             // (5) cold first touch after kill -9, and bulk recovery
@@ -205,6 +209,9 @@ public static partial class BenchCommand
         return new RunningServer(child, url, tcp);
     }
 
-    [GeneratedRegex(@"replayed \d+ events: .* \((?<rate>[\d.]+) events/s\)")]
+    [GeneratedRegex(@"replayed (?<events>\d+) events: .* \((?<rate>[\d.]+) events/s\)")]
     private static partial Regex ReplayLine();
+
+    [GeneratedRegex(@"read (?<rows>\d+) rows:")]
+    private static partial Regex RowsLine();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
@@ -61,7 +62,11 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     public int CustomersInMemory => _customers.Count;
 
     /// <summary>Decides one command as its customer's actor would, and queues the resulting rows.</summary>
-    public async ValueTask AddAsync(ReplayItem item, CancellationToken ct)
+    public ValueTask AddAsync(ReplayItem item, CancellationToken ct) => Add(item) ? SendAsync(ct) : ValueTask.CompletedTask;
+
+    /// <summary>Decides and queues one command; true when the transaction being built is full and must be sent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool Add(ReplayItem item)
     {
         var command = item.Command ?? throw new ArgumentException("only commands are replayed", nameof(item));
         if (_pseudonyms.Enabled) command = command with { CustomerId = _pseudonyms.Map(command.CustomerId) };
@@ -89,7 +94,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         }
 
         // A run of duplicates writes nothing, but its outcomes are handed on (and states may be dropped) all the same.
-        if (_current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction) await SendAsync(ct);
+        return _current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction;
     }
 
     /// <summary>Outcomes whose transaction committed (or that needed no write and were decided before one that did), in input order.</summary>
@@ -157,6 +162,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Customer Touch(string customerId)
     {
         if (!_customers.TryGetValue(customerId, out var customer))

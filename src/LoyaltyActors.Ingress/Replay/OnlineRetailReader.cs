@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Wire;
 using NodaTime;
@@ -53,6 +55,8 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         LocalDateTimePattern.CreateWithInvariantCulture("M/d/uuuu H:mm:ss"),
     ];
 
+    private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
+
     private static readonly DateTimeZone London = DateTimeZoneProviders.Tzdb["Europe/London"];
 
     private readonly Queue<Invoice> _queue = new();
@@ -62,7 +66,19 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     /// <summary>Per customer, per StockCode: the customer's orders holding it, oldest first, with units not yet returned.</summary>
     private readonly Dictionary<string, Dictionary<string, List<Holding>>> _holdings = new(StringComparer.Ordinal);
 
+    // Each distinct CustomerID and StockCode becomes a string once, with the verdict of its id check.
+    private readonly CheckedIds _customerIds = new("CustomerID", limits);
+    private readonly CheckedIds _skus = new("StockCode", limits);
+
+    // Rows and invoices are reused once their invoice is handled: a row copies the six fields it needs out of the line.
+    private readonly Stack<Row> _freeRows = new();
+    private readonly Stack<Invoice> _freeInvoices = new();
+    private readonly List<CsvField> _fields = [];
+    private readonly List<Row> _noCustomer = [];
+    private readonly List<Parsed> _valid = [];
+
     private readonly List<ReplayItem> _out = [];
+    private Invoice? _lastInvoice;
     private long _rowIndex;
     private string? _lastDateText;
     private Instant? _lastDate;
@@ -70,46 +86,19 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     public IEnumerable<ReplayItem> Read()
     {
-        var fields = new List<string>();
         foreach (var cursor in ReplayInput.Cursors(files))
         {
-            int[]? columns = null;
-            var headerCount = 0;
-            string? headerError = null;
-            (string? Source, long Line, int Rows) badFile = default;
-            while (NextRecord(cursor, fields, out var line, out var csvError))
+            var file = new FileState();
+            while (NextRecord(cursor, file))
             {
-                _bytesRead = cursor.BytesRead;
-                if (columns is null && headerError is null)
-                {
-                    headerError = ReadHeader(fields, csvError, out columns);
-                    headerCount = fields.Count;
-                    continue;
-                }
-
-                if (headerError is not null)
-                {
-                    badFile = badFile.Rows == 0 ? (cursor.Name, line, 1) : badFile with { Rows = badFile.Rows + 1 };
-                    continue;
-                }
-
-                _rowIndex++;
-                if (csvError is not null)
-                    _out.Add(ReplayItem.Reject(cursor.Name, line, 1, csvError, _bytesRead));
-                else if (fields.Count != headerCount)
-                    _out.Add(ReplayItem.Reject(cursor.Name, line, 1, $"has {fields.Count} fields; the header has {headerCount}", _bytesRead));
-                else
-                    Add(new Row(cursor.Name, line, fields, columns!));
-
-                FlushStale();
                 foreach (var item in _out) yield return item;
                 _out.Clear();
             }
 
             _bytesRead = cursor.BytesRead;
-            if (badFile.Rows > 0)
-                yield return ReplayItem.Reject(badFile.Source!, badFile.Line, badFile.Rows,
-                    $"the file's first line is not an online-retail header ({headerError}); none of its rows was read", _bytesRead);
+            if (file.BadRows > 0)
+                yield return ReplayItem.Reject(cursor.Name, file.BadLine, file.BadRows,
+                    $"the file's first line is not an online-retail header ({file.HeaderError}); none of its rows was read", _bytesRead);
         }
 
         while (_queue.Count > 0) Close(_queue.Dequeue());
@@ -117,66 +106,136 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         _out.Clear();
     }
 
-    private static string? ReadHeader(List<string> fields, string? csvError, out int[]? columns)
+    /// <summary>Reads the next non-blank record of the file and handles it (items go to <see cref="_out"/>); false at its end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool NextRecord(LineCursor cursor, FileState file)
+    {
+        ReadOnlySpan<char> text;
+        do
+        {
+            if (!cursor.TryReadLineSpan(out text)) return false;
+        } while (text.IsWhiteSpace());
+
+        var line = cursor.LineNumber;
+        var status = Csv.Split(text, _fields, out var csvError);
+        if (status == CsvStatus.Incomplete)
+        {
+            // A quoted field holds a line break: join physical lines until it closes.
+            var joined = text.ToString();
+            while (status == CsvStatus.Incomplete)
+            {
+                if (joined.Length > MaxRecordChars || !cursor.TryReadLine(out string? more))
+                {
+                    csvError = "a quoted field is not closed";
+                    _fields.Clear();
+                    break;
+                }
+
+                joined = joined + "\n" + more;
+                status = Csv.Split(joined, _fields, out csvError);
+            }
+
+            text = joined;
+        }
+
+        _bytesRead = cursor.BytesRead;
+        if (file.Columns is null && file.HeaderError is null)
+        {
+            file.HeaderError = ReadHeader(text, _fields, csvError, out file.Columns);
+            file.HeaderCount = _fields.Count;
+            return true;
+        }
+
+        if (file.HeaderError is not null)
+        {
+            if (file.BadRows++ == 0) file.BadLine = line;
+            return true;
+        }
+
+        _rowIndex++;
+        if (csvError is not null)
+            _out.Add(ReplayItem.Reject(cursor.Name, line, 1, csvError, _bytesRead));
+        else if (_fields.Count != file.HeaderCount)
+            _out.Add(ReplayItem.Reject(cursor.Name, line, 1, $"has {_fields.Count} fields; the header has {file.HeaderCount}", _bytesRead));
+        else
+            Add(RentRow(cursor.Name, line, text, file.Columns!));
+
+        FlushStale();
+        return true;
+    }
+
+    private static string? ReadHeader(ReadOnlySpan<char> text, List<CsvField> fields, string? csvError, out int[]? columns)
     {
         columns = null;
         if (csvError is not null) return csvError;
         var map = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < fields.Count; i++) map.TryAdd(fields[i].Trim(), i);
+        for (var i = 0; i < fields.Count; i++) map.TryAdd(fields[i].ToString(text).Trim(), i);
         var missing = Required.Where(r => !map.ContainsKey(r)).ToArray();
         if (missing.Length > 0) return $"missing column{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)}";
         columns = Array.ConvertAll(Required, r => map[r]);
         return null;
     }
 
-    /// <summary>The next non-blank CSV record, joining physical lines while a quoted field is open.</summary>
-    private static bool NextRecord(LineCursor cursor, List<string> fields, out long line, out string? error)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Row RentRow(string source, long line, ReadOnlySpan<char> text, int[] columns)
     {
-        error = null;
-        line = 0;
-        string? text;
-        do
-        {
-            if (!cursor.TryReadLine(out text)) return false;
-        } while (string.IsNullOrWhiteSpace(text));
+        var row = _freeRows.TryPop(out var free) ? free : new Row();
+        row.Set(source, line, text, _fields, columns);
+        return row;
+    }
 
-        line = cursor.LineNumber;
-        while (true)
-        {
-            var status = Csv.Parse(text, fields, out error);
-            if (status != CsvStatus.Incomplete) return true;
-            if (text.Length > MaxRecordChars || !cursor.TryReadLine(out var more))
-            {
-                error = "a quoted field is not closed";
-                fields.Clear();
-                return true;
-            }
-
-            text = text + "\n" + more;
-        }
+    /// <summary>What is known of the file being read: its header, or why its rows cannot be read.</summary>
+    private sealed class FileState
+    {
+        public int[]? Columns;
+        public int HeaderCount;
+        public string? HeaderError;
+        public long BadLine;
+        public int BadRows;
     }
 
     // ---- grouping ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Add(Row row)
     {
-        if (!_open.TryGetValue(row.InvoiceNo, out var invoice))
+        // The rows of an invoice mostly come one after the other: the previous row's invoice is checked first.
+        var number = row.InvoiceNo;
+        var invoice = _lastInvoice;
+        if (invoice is null || !invoice.Open || !number.SequenceEqual(invoice.InvoiceNo))
         {
-            invoice = new Invoice(row.InvoiceNo, _closed.TryGetValue(row.InvoiceNo, out var earlier) ? earlier : null);
-            _open[row.InvoiceNo] = invoice;
-            _queue.Enqueue(invoice);
+            if (!_open.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(number, out invoice))
+            {
+                var invoiceNo = number.ToString();
+                invoice = _freeInvoices.TryPop(out var free) ? free : new Invoice();
+                invoice.Start(invoiceNo, _closed.TryGetValue(invoiceNo, out var earlier) ? earlier : null);
+                _open[invoiceNo] = invoice;
+                _queue.Enqueue(invoice);
+            }
+
+            _lastInvoice = invoice;
         }
 
         invoice.Rows.Add(row);
         invoice.LastRowIndex = _rowIndex;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FlushStale()
     {
         while (_queue.Count > 0 && _rowIndex - _queue.Peek().LastRowIndex >= Lookahead) Close(_queue.Dequeue());
     }
 
     private void Close(Invoice invoice)
+    {
+        Handle(invoice);
+        foreach (var row in invoice.Rows) _freeRows.Push(row);
+        invoice.End();
+        _freeInvoices.Push(invoice);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Handle(Invoice invoice)
     {
         _open.Remove(invoice.InvoiceNo);
         _closed.TryAdd(invoice.InvoiceNo, (invoice.Rows[0].Source, invoice.Rows[0].Line));
@@ -200,19 +259,20 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         }
 
         var cancel = invoice.InvoiceNo.StartsWith('C');
-        var noCustomer = new List<Row>();
-        var valid = new List<Parsed>();
+        var noCustomer = _noCustomer;
+        var valid = _valid;
+        noCustomer.Clear();
+        valid.Clear();
         string? customer = null;
         foreach (var row in invoice.Rows)
         {
-            var c = row.CustomerId;
-            if (c.Length == 0)
+            if (row.CustomerId.IsEmpty)
             {
                 noCustomer.Add(row);
                 continue;
             }
 
-            var error = Parse(row, c, out var parsed);
+            var error = Parse(row, out var parsed);
             if (error is null && customer is not null && !string.Equals(customer, parsed.Customer, StringComparison.Ordinal))
                 error = $"CustomerID: {parsed.Customer} differs from {customer}, the customer of the invoice's earlier rows";
             if (error is null && !cancel)
@@ -247,44 +307,45 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         else Purchase(invoice.InvoiceNo, customer!, valid);
     }
 
-    private string? Parse(Row row, string customerText, out Parsed parsed)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string? Parse(Row row, out Parsed parsed)
     {
         parsed = default;
-        var customer = NormalizeCustomer(customerText);
-        if (customer is null) return $"CustomerID: {ReplayChecks.Quote(customerText)} is not a whole number";
-        if (ReplayChecks.Id("CustomerID", customer, limits) is { } customerError) return customerError;
-        var sku = row.StockCode;
-        if (ReplayChecks.Id("StockCode", sku, limits) is { } skuError) return skuError;
-        var qtyText = row.Quantity;
-        if (!int.TryParse(qtyText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var qty))
-            return $"Quantity: {ReplayChecks.Quote(qtyText)} is not a whole number";
-        var priceText = row.UnitPrice;
-        if (!decimal.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var price))
-            return $"UnitPrice: {ReplayChecks.Quote(priceText)} is not a number";
-        var dateText = row.InvoiceDate;
-        if (CachedDate(dateText) is not { } at)
-            return $"InvoiceDate: {ReplayChecks.Quote(dateText)} is not a date and time yyyy-MM-dd HH:mm:ss";
+        if (!TryNormalizeCustomer(row.CustomerId, out var whole)) return $"CustomerID: {ReplayChecks.Quote(row.CustomerId.ToString())} is not a whole number";
+        var customer = _customerIds.Get(whole, out var customerError);
+        if (customerError is not null) return customerError;
+        var sku = _skus.Get(row.StockCode, out var skuError);
+        if (skuError is not null) return skuError;
+        if (!int.TryParse(row.Quantity, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var qty))
+            return $"Quantity: {ReplayChecks.Quote(row.Quantity.ToString())} is not a whole number";
+        if (!decimal.TryParse(row.UnitPrice, NumberStyles.Float, CultureInfo.InvariantCulture, out var price))
+            return $"UnitPrice: {ReplayChecks.Quote(row.UnitPrice.ToString())} is not a number";
+        if (CachedDate(row.InvoiceDate) is not { } at)
+            return $"InvoiceDate: {ReplayChecks.Quote(row.InvoiceDate.ToString())} is not a date and time yyyy-MM-dd HH:mm:ss";
         parsed = new Parsed(row, customer, sku, qty, price, at);
         return null;
     }
 
     /// <summary><c>17850.0</c> → <c>17850</c>; digits with an all-zero fraction, else null.</summary>
-    internal static string? NormalizeCustomer(string text)
+    internal static string? NormalizeCustomer(string text) => TryNormalizeCustomer(text, out var whole) ? whole.ToString() : null;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryNormalizeCustomer(ReadOnlySpan<char> text, out ReadOnlySpan<char> whole)
     {
         var dot = text.IndexOf('.');
-        var whole = dot < 0 ? text : text[..dot];
-        if (whole.Length == 0 || !whole.All(char.IsAsciiDigit)) return null;
-        if (dot >= 0 && !text.AsSpan(dot + 1).TrimStart('0').IsEmpty) return null;
-        return whole;
+        whole = dot < 0 ? text : text[..dot];
+        if (whole.IsEmpty || whole.ContainsAnyExcept(Digits)) return false;
+        return dot < 0 || text[(dot + 1)..].TrimStart('0').IsEmpty;
     }
 
-    private Instant? CachedDate(string text)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Instant? CachedDate(ReadOnlySpan<char> text)
     {
         // The rows of an invoice share their InvoiceDate: parse each distinct text once in a row.
-        if (!string.Equals(text, _lastDateText, StringComparison.Ordinal))
+        if (_lastDateText is null || !text.SequenceEqual(_lastDateText))
         {
-            _lastDateText = text;
-            _lastDate = ParseDate(text);
+            _lastDateText = text.ToString();
+            _lastDate = ParseDate(_lastDateText);
         }
 
         return _lastDate;
@@ -306,6 +367,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     // ---- purchases and returns ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Purchase(string invoiceNo, string customer, List<Parsed> rows)
     {
         var first = rows[0].Row;
@@ -331,6 +393,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         _out.Add(ReplayItem.Send(first.Source, first.Line, rows.Count, command, _bytesRead));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Returns(string invoiceNo, string customer, List<Parsed> rows)
     {
         // Per original order, in order of first allocation: its return lines (per SKU) and the rows it accounts for.
@@ -390,39 +453,68 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     // ---- rows ----
 
+    /// <summary>The six fields of a data row the reader needs (<see cref="Required"/>), trimmed, in a buffer of its own.</summary>
     private sealed class Row
     {
+        private readonly (int Start, int Length)[] _at = new (int, int)[6];
+        private char[] _chars = new char[96];
+
+        public string Source { get; private set; } = "";
+        public long Line { get; private set; }
+        public ReadOnlySpan<char> InvoiceNo => Field(0);
+        public ReadOnlySpan<char> StockCode => Field(1);
+        public ReadOnlySpan<char> Quantity => Field(2);
+        public ReadOnlySpan<char> InvoiceDate => Field(3);
+        public ReadOnlySpan<char> UnitPrice => Field(4);
+        public ReadOnlySpan<char> CustomerId => Field(5);
+
         /// <param name="columns">The indexes of the <see cref="Required"/> columns, in that order.</param>
-        public Row(string source, long line, List<string> fields, int[] columns)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Set(string source, long line, ReadOnlySpan<char> text, List<CsvField> fields, int[] columns)
         {
             Source = source;
             Line = line;
-            InvoiceNo = fields[columns[0]].Trim();
-            StockCode = fields[columns[1]].Trim();
-            Quantity = fields[columns[2]].Trim();
-            InvoiceDate = fields[columns[3]].Trim();
-            UnitPrice = fields[columns[4]].Trim();
-            CustomerId = fields[columns[5]].Trim();
+            var need = 0;
+            foreach (var c in columns) need += fields[c].Length;
+            if (need > _chars.Length) _chars = new char[Math.Max(need, _chars.Length * 2)];
+            var at = 0;
+            for (var i = 0; i < columns.Length; i++)
+            {
+                var written = fields[columns[i]].CopyTo(text, _chars.AsSpan(at));
+                var value = _chars.AsSpan(at, written);
+                var lead = value.Length - value.TrimStart().Length;
+                _at[i] = (at + lead, value.Trim().Length);
+                at += written;
+            }
         }
 
-        public string Source { get; }
-        public long Line { get; }
-        public string InvoiceNo { get; }
-        public string StockCode { get; }
-        public string Quantity { get; }
-        public string InvoiceDate { get; }
-        public string UnitPrice { get; }
-        public string CustomerId { get; }
+        private ReadOnlySpan<char> Field(int i) => _chars.AsSpan(_at[i].Start, _at[i].Length);
     }
 
     private readonly record struct Parsed(Row Row, string Customer, string Sku, int Quantity, decimal UnitPrice, Instant At);
 
-    private sealed class Invoice(string invoiceNo, (string Source, long Line)? closedEarlier)
+    private sealed class Invoice
     {
-        public string InvoiceNo { get; } = invoiceNo;
-        public (string Source, long Line)? ClosedEarlier { get; } = closedEarlier;
+        public string InvoiceNo { get; private set; } = "";
+        public (string Source, long Line)? ClosedEarlier { get; private set; }
         public List<Row> Rows { get; } = [];
         public long LastRowIndex { get; set; }
+
+        /// <summary>True from <see cref="Start"/> until the invoice is handled and <see cref="End"/> returns it for reuse.</summary>
+        public bool Open { get; private set; }
+
+        public void Start(string invoiceNo, (string Source, long Line)? closedEarlier)
+        {
+            InvoiceNo = invoiceNo;
+            ClosedEarlier = closedEarlier;
+            Open = true;
+        }
+
+        public void End()
+        {
+            Open = false;
+            Rows.Clear();
+        }
     }
 
     private sealed class Holding(string orderId, int remaining)

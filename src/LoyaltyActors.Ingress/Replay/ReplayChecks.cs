@@ -39,3 +39,30 @@ internal static class ReplayChecks
 
     public static string Quote(string value) => value.Length <= 40 ? $"'{value}'" : $"'{value[..40]}…'";
 }
+
+/// <summary>
+/// The ids of one column of a replay: each distinct text becomes one string, checked once with
+/// <see cref="ReplayChecks.Id"/>; every later row with the same text gets that string and that verdict.
+/// </summary>
+internal sealed class CheckedIds(string field, WireLimits limits)
+{
+    private readonly Dictionary<string, string?> _known = new(StringComparer.Ordinal);
+    private Dictionary<string, string?>.AlternateLookup<ReadOnlySpan<char>> _byText;
+    private bool _lookupMade;
+
+    /// <summary>The one string of <paramref name="text"/>; <paramref name="error"/> is null when it is a valid id.</summary>
+    public string Get(ReadOnlySpan<char> text, out string? error)
+    {
+        if (!_lookupMade)
+        {
+            _byText = _known.GetAlternateLookup<ReadOnlySpan<char>>();
+            _lookupMade = true;
+        }
+
+        if (_byText.TryGetValue(text, out var value, out error)) return value;
+        value = text.ToString();
+        error = ReplayChecks.Id(field, value, limits);
+        _known.Add(value, error);
+        return value;
+    }
+}

@@ -101,6 +101,34 @@ public sealed class ReplayReaderTests : IDisposable
         Assert.StartsWith("column 4 (dollar_value)", rejected[8]);
     }
 
+    [Theory]
+    [InlineData("19970101")]
+    [InlineData("19970228")]
+    [InlineData("19970229")] // not a leap year
+    [InlineData("19960229")]
+    [InlineData("19971301")]
+    [InlineData("19970100")]
+    [InlineData("19970431")]
+    [InlineData("00000101")]
+    [InlineData("99991231")]
+    [InlineData("1997011")]
+    [InlineData("199701011")]
+    [InlineData("1997-1-1")]
+    [InlineData("+9970101")]
+    [InlineData("1997010a")]
+    public void Cdnow_dates_are_read_as_the_yyyymmdd_pattern_reads_them(string text)
+    {
+        var path = _dir.Write("CDNOW_master.txt", $" 00001 {text}  1   11.77\n");
+        var pattern = NodaTime.Text.LocalDatePattern.CreateWithInvariantCulture("uuuuMMdd").Parse(text);
+
+        var item = Assert.Single(Replays.ReadAll(path, ReplayFormat.Cdnow));
+
+        if (pattern.Success && text.Length == 8)
+            Assert.Equal(pattern.Value.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant(), item.Command!.OccurredAt);
+        else
+            Assert.StartsWith("column 2 (date)", item.Error);
+    }
+
     [Fact]
     public void Cdnow_sample_keys_customers_by_the_sample_id_as_written()
     {
@@ -280,6 +308,27 @@ public sealed class ReplayReaderTests : IDisposable
         var states = new Dictionary<string, CustomerState>();
         Assert.Empty(Replays.Fold(items.Where(i => i.IsCommand).Select(i => i.Command!), states));
         Assert.Equal(6 * 2.55m + 4 * 2.55m - 8 * 2.55m, states["17850"].NetSpend);
+    }
+
+    [Fact]
+    public void Online_retail_fields_are_unquoted_and_trimmed_like_any_other()
+    {
+        var path = _dir.Write("quoted.csv", string.Join("\n",
+            Header,
+            "\" 536390 \",\"85\"\"A \", X ,\" 3 \",\"2010-12-03 10:00:00 \", 1.25 ,\" 12346.0\",UK",
+            "536390,\"85\"\"A\",Y,2,2010-12-03 10:00:00,1.25,12346,UK",
+            "536391,\"S\u0001\",Z,1,2010-12-03 10:05:00,1,12346,UK",
+            "536392,\"S\u0001\",Z,1,2010-12-03 10:06:00,1,12346,UK") + "\n");
+
+        var items = Replays.ReadAll(path, ReplayFormat.OnlineRetail);
+
+        Replays.AssertWellFormed(path, items, dataRows: 4);
+        var purchase = Assert.IsType<RecordPurchase>(Assert.Single(items, i => i.IsCommand).Command);
+        Assert.Equal(("ore:536390", "12346"), (purchase.EventId, purchase.CustomerId));
+        Assert.Equal([new PurchaseLineInput("85\"A", "", 3, 1.25m), new PurchaseLineInput("85\"A", "", 2, 1.25m)], purchase.Lines);
+        // An id's verdict is worked out once per distinct id, and given to every row that has it.
+        Assert.Equal([4L, 5L], items.Where(i => !i.IsCommand).Select(i => i.Line));
+        Assert.All(items.Where(i => !i.IsCommand), i => Assert.Equal("StockCode: must not contain control characters", i.Error));
     }
 
     [Fact]
