@@ -56,6 +56,7 @@ public static class LoyaltyServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = ingress.MaxBodyBytes + 64L * 1024);
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(LoyaltyLogging.Configure(configuration));
+        CategoryCachingLoggerFactory.Decorate(builder.Services);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiEveryEndpoint>());
 
         builder.Services.ConfigureHttpJsonOptions(o => LoyaltyJson.Configure(o.SerializerOptions));

@@ -36,15 +36,40 @@ public sealed class PersistenceStartTests(ITestOutputHelper output) : CustomerTe
     }
 
     [Theory]
-    [InlineData("akka.persistence.journal.sql")]
-    [InlineData("akka.persistence.snapshot-store.sql")]
-    public async Task The_journal_and_the_snapshot_store_run_on_threads_of_their_own_not_the_shared_pool(string name)
+    [InlineData("akka.persistence.journal.sql", Persistence.PersistenceHocon.JournalDispatcher)]
+    [InlineData("akka.persistence.snapshot-store.sql", Persistence.PersistenceHocon.SnapshotDispatcher)]
+    public async Task The_journal_and_the_snapshot_store_run_on_dispatchers_of_their_own(string name, string expected)
     {
         Akka.Persistence.Persistence.Instance.Apply(Sys);
         var plugin = await Sys.ActorSelection($"/system/{name}").ResolveOne(TimeSpan.FromSeconds(10));
 
-        var dispatcher = ((ActorRefWithCell)plugin).Underlying.Props.Dispatcher;
-        Assert.Equal(Persistence.PersistenceHocon.PluginDispatcher, dispatcher);
-        Assert.IsType<Akka.Dispatch.PinnedDispatcher>(Sys.Dispatchers.Lookup(dispatcher));
+        Assert.Equal(expected, ((ActorRefWithCell)plugin).Underlying.Props.Dispatcher);
+    }
+
+    [Fact]
+    public async Task The_plugin_dispatchers_run_on_two_threads_of_their_own_not_the_shared_pool()
+    {
+        // Probes on the plugins' dispatchers run on the plugins' threads (each dispatcher has one).
+        var journal = await ThreadOfAsync(Persistence.PersistenceHocon.JournalDispatcher);
+        var snapshots = await ThreadOfAsync(Persistence.PersistenceHocon.SnapshotDispatcher);
+
+        Assert.False(journal.Pooled);
+        Assert.False(snapshots.Pooled);
+        Assert.NotEqual(journal.Id, snapshots.Id);
+        Assert.Equal(journal.Id, (await ThreadOfAsync(Persistence.PersistenceHocon.JournalDispatcher)).Id);
+    }
+
+    private async Task<(int Id, bool Pooled)> ThreadOfAsync(string dispatcher)
+    {
+        var probe = Sys.ActorOf(Props.Create(() => new ThreadReporter()).WithDispatcher(dispatcher));
+        var thread = await probe.Ask<(int, bool)>("which thread?", TimeSpan.FromSeconds(10));
+        Sys.Stop(probe);
+        return thread;
+    }
+
+    private sealed class ThreadReporter : ReceiveActor
+    {
+        public ThreadReporter() =>
+            ReceiveAny(_ => Sender.Tell((Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread)));
     }
 }

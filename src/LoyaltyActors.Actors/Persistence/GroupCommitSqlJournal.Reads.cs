@@ -114,14 +114,15 @@ public sealed partial class GroupCommitSqlJournal
             _highest = Prepare(connection, """
                 SELECT MAX(sequence_number) FROM journal WHERE persistence_id = $id AND sequence_number > $from
                 """, "$id", "$from");
-            // The plugin's replay query: unique index (persistence_id, sequence_number), deleted rows skipped.
+            // The plugin's replay query: unique index (persistence_id, sequence_number), deleted rows skipped. Its LIMIT is
+            // applied by reading no further than max rows: SQLite (3.53 as bundled) looks at the value bound to a LIMIT parameter
+            // when it plans, so binding one expired the statement and every replay was parsed and planned anew.
             _replay = Prepare(connection, """
                 SELECT sequence_number, message, manifest, identifier, writer_uuid, created
                 FROM journal
                 WHERE persistence_id = $id AND sequence_number >= $from AND sequence_number <= $to AND deleted = 0
                 ORDER BY sequence_number
-                LIMIT $max
-                """, "$id", "$from", "$to", "$max");
+                """, "$id", "$from", "$to");
         }
 
         private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
@@ -148,10 +149,9 @@ public sealed partial class GroupCommitSqlJournal
             _replay.Parameters[0].Value = persistenceId;
             _replay.Parameters[1].Value = Math.Max(1, fromSequenceNr);
             _replay.Parameters[2].Value = toSequenceNr;
-            _replay.Parameters[3].Value = max;
             var count = 0;
             using var reader = _replay.ExecuteReader();
-            while (reader.Read())
+            while (count < max && reader.Read())
             {
                 var sequenceNr = reader.GetInt64(0);
                 var message = (byte[])reader.GetValue(1);

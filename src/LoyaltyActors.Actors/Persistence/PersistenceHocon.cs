@@ -41,7 +41,7 @@ public static class PersistenceHocon
                 auto-start-journals = ["akka.persistence.journal.sql"]
                 sql {
                   class = "{{journalClass.AssemblyQualifiedName}}"
-                  plugin-dispatcher = "{{PluginDispatcher}}"
+                  plugin-dispatcher = "{{JournalDispatcher}}"
                   group-commit-max-rows = {{tuning.BatchSize}}
                   known-ids-cache = {{knownIds}}
                   # The replay filter guards against two writers of one customer (old events interleaved after a split
@@ -70,7 +70,7 @@ public static class PersistenceHocon
                 auto-start-snapshot-stores = ["akka.persistence.snapshot-store.sql"]
                 sql {
                   class = "{{snapshotClass.AssemblyQualifiedName}}"
-                  plugin-dispatcher = "{{PluginDispatcher}}"
+                  plugin-dispatcher = "{{SnapshotDispatcher}}"
                   known-ids-cache = {{knownIds}}
                   connection-string = {{cs}}
                   provider-name = {{provider}}
@@ -91,20 +91,31 @@ public static class PersistenceHocon
               }
               max-concurrent-recoveries = {{tuning.MaxConcurrentRecoveries}}
             }
-            # A thread of its own for the journal and for the snapshot store (each a pinned actor). Akka.Persistence.Sql's
-            # journal materialises its write stream when it starts, and Akka.Streams waits for a stream supervisor that has
-            # not started yet with a blocking Ask (up to akka.actor.creation-timeout, 20 s). On the shared thread pool,
-            # with hundreds of customers starting at once, such waits starved it: a stalled test, caught 8 s in, had 12
-            # pool threads blocked in synchronous task waits, 380 work items queued and no customer recovered (30+ s).
-            {{PluginDispatcher}} {
-              type = PinnedDispatcher
-              executor = "fork-join-executor"
+            # A thread of its own for the journal and for the snapshot store (a dispatcher each, on an executor of one
+            # thread). Akka.Persistence.Sql's journal materialises its write stream when it starts, and Akka.Streams waits
+            # for a stream supervisor that has not started yet with a blocking Ask (up to akka.actor.creation-timeout,
+            # 20 s). On the shared thread pool, with hundreds of customers starting at once, such waits starved it: a
+            # stalled test, caught 8 s in, had 12 pool threads blocked in synchronous task waits, 380 work items queued
+            # and no customer recovered (30+ s). The executor is ours rather than a PinnedDispatcher's: see
+            # DedicatedThreadExecutor for what the pinned one cost while idle.
+            {{JournalDispatcher}} {
+              type = Dispatcher
+              executor = "{{Executor}}"
+            }
+            {{SnapshotDispatcher}} {
+              type = Dispatcher
+              executor = "{{Executor}}"
             }
             """));
     }
 
-    /// <summary>The dispatcher of the journal and the snapshot store: a thread each (see the configuration above).</summary>
-    public const string PluginDispatcher = "loyalty-persistence-plugin-dispatcher";
+    /// <summary>The journal's dispatcher: one thread of its own (see the configuration above).</summary>
+    public const string JournalDispatcher = "loyalty-persistence-journal-dispatcher";
+
+    /// <summary>The snapshot store's dispatcher: one thread of its own.</summary>
+    public const string SnapshotDispatcher = "loyalty-persistence-snapshot-dispatcher";
+
+    private static readonly string Executor = typeof(DedicatedThreadExecutorConfigurator).AssemblyQualifiedName!;
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
