@@ -25,6 +25,9 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
 {
     private readonly Security.CustomerPseudonyms _pseudonyms = pseudonyms ?? Security.CustomerPseudonyms.None;
 
+    /// <summary>Set when the customers live in this process only (no remoting): their replies need no resolvable address.</summary>
+    private readonly IActorRefProvider? _provider = (customers as IInternalActorRef)?.Provider is { DefaultAddress.HasLocalScope: true } p ? p : null;
+
     public async Task<EventOutcome[]> IngestAsync(IReadOnlyList<WireResult> events, CancellationToken cancellationToken = default)
     {
         var outcomes = new EventOutcome[events.Count];
@@ -49,32 +52,85 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
         // One deadline for the whole batch (every customer is asked at once): one timer per request, not one per customer.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(writeTimeout);
-        var pending = new List<(Task<RecordEventsResult> Reply, List<int> Indexes, List<CustomerCommand> Commands)>(byCustomer.Count);
-        foreach (var (customerId, group) in byCustomer)
-            pending.Add((AskAsync(new RecordEvents(customerId, group.Commands), deadline.Token), group.Indexes, group.Commands));
+        var groups = new (List<int> Indexes, List<CustomerCommand> Commands)[byCustomer.Count];
+        var results = _provider is not null
+            ? await CollectLocallyAsync(byCustomer, groups, deadline.Token).ConfigureAwait(false)
+            : await AskEachAsync(byCustomer, groups, deadline.Token).ConfigureAwait(false);
 
-        Exception? failure = null;
-        foreach (var (reply, indexes, commands) in pending)
+        for (var g = 0; g < groups.Length; g++)
         {
-            RecordEventsResult result;
-            try
-            {
-                result = await reply.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or JournalUnavailableException)
-            {
-                failure ??= ex;
-                continue;
-            }
-
+            var (indexes, commands) = groups[g];
+            var result = results[g]!;
             for (var n = 0; n < indexes.Count; n++)
                 outcomes[indexes[n]] = ToOutcome(commands[n].EventId, result.Outcomes[n]);
         }
 
-        if (failure is not null)
-            throw new StorageUnavailableException("the journal did not confirm the write in time; retry the request (duplicates are safe)", failure);
         return outcomes;
     }
+
+    /// <summary>
+    /// In-process replies: one <see cref="ReplyCollector"/> per request, a plain object as each customer's reply-to
+    /// (no temporary actor registered, no promise, no task per customer). Only where every customer lives in this process.
+    /// </summary>
+    private async Task<RecordEventsResult?[]> CollectLocallyAsync(
+        Dictionary<string, (List<CustomerCommand> Commands, List<int> Indexes)> byCustomer,
+        (List<int> Indexes, List<CustomerCommand> Commands)[] groups, CancellationToken deadline)
+    {
+        var collector = new ReplyCollector(groups.Length, _provider!);
+        var g = 0;
+        foreach (var (customerId, group) in byCustomer)
+        {
+            groups[g] = (group.Indexes, group.Commands);
+            customers.Tell(new RecordEvents(customerId, group.Commands), collector.Slot(g));
+            g++;
+        }
+
+        using var cancel = deadline.Register(static c => ((ReplyCollector)c!).Cancel(), collector);
+        try
+        {
+            await collector.Completion.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or JournalUnavailableException)
+        {
+            throw Unavailable(ex);
+        }
+
+        return collector.Results;
+    }
+
+    /// <summary>One <c>Ask</c> per customer: replies may come from other nodes, so each needs a resolvable temporary actor.</summary>
+    private async Task<RecordEventsResult?[]> AskEachAsync(
+        Dictionary<string, (List<CustomerCommand> Commands, List<int> Indexes)> byCustomer,
+        (List<int> Indexes, List<CustomerCommand> Commands)[] groups, CancellationToken deadline)
+    {
+        var pending = new Task<RecordEventsResult>[groups.Length];
+        var g = 0;
+        foreach (var (customerId, group) in byCustomer)
+        {
+            groups[g] = (group.Indexes, group.Commands);
+            pending[g++] = AskAsync(new RecordEvents(customerId, group.Commands), deadline);
+        }
+
+        var results = new RecordEventsResult?[groups.Length];
+        Exception? failure = null;
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                results[i] = await pending[i].ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or JournalUnavailableException)
+            {
+                failure ??= ex;
+            }
+        }
+
+        if (failure is not null) throw Unavailable(failure);
+        return results;
+    }
+
+    private static StorageUnavailableException Unavailable(Exception cause) =>
+        new("the journal did not confirm the write in time; retry the request (duplicates are safe)", cause);
 
     private async Task<RecordEventsResult> AskAsync(RecordEvents message, CancellationToken cancellationToken)
     {
@@ -94,4 +150,62 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
         Decision.Rejected r => new EventOutcome(eventId, EventOutcome.Rejected, r.Error, r.Kind),
         _ => throw new ArgumentOutOfRangeException(nameof(decision)),
     };
+}
+
+/// <summary>
+/// The replies of every customer of one ingest request. Each customer gets its own <see cref="Slot"/> as the sender of
+/// its <see cref="RecordEvents"/>; a customer's reply is a direct call into the slot on the customer's thread (a
+/// <see cref="MinimalActorRef"/> has no mailbox), stored by index. <see cref="Completion"/> ends once every customer
+/// replied: faulted with <see cref="JournalUnavailableException"/> when any refused the write, canceled by <see cref="Cancel"/>.
+/// </summary>
+internal sealed class ReplyCollector(int customers, IActorRefProvider provider)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IActorRefProvider _provider = provider;
+    private readonly ActorPath _path = provider.TempPath();
+    private int _remaining = customers;
+    private Exception? _failure;
+
+    public RecordEventsResult?[] Results { get; } = new RecordEventsResult?[customers];
+
+    public Task Completion => Results.Length == 0 ? Task.CompletedTask : _done.Task;
+
+    public IActorRef Slot(int index) => new ReplySlot(this, index);
+
+    public void Cancel() => _done.TrySetCanceled();
+
+    private void Reply(int index, object message)
+    {
+        switch (message)
+        {
+            case RecordEventsResult r:
+                Results[index] = r;
+                break;
+            case Status.Failure f:
+                Interlocked.CompareExchange(ref _failure, f.Cause as JournalUnavailableException ?? new JournalUnavailableException(f.Cause), null);
+                break;
+            default:
+                Interlocked.CompareExchange(ref _failure, new InvalidOperationException($"unexpected reply {message.GetType().Name}"), null);
+                break;
+        }
+
+        if (Interlocked.Decrement(ref _remaining) != 0) return;
+        if (_failure is { } failure) _done.TrySetException(failure);
+        else _done.TrySetResult();
+    }
+
+    /// <summary>One customer's reply-to: the first message it receives is that customer's reply; anything later is ignored.</summary>
+    private sealed class ReplySlot(ReplyCollector collector, int index) : MinimalActorRef
+    {
+        private int _replied;
+
+        public override ActorPath Path => collector._path;
+
+        public override IActorRefProvider Provider => collector._provider;
+
+        protected override void TellInternal(object message, IActorRef sender)
+        {
+            if (Interlocked.Exchange(ref _replied, 1) == 0) collector.Reply(index, message);
+        }
+    }
 }

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Persistence;
 using LoyaltyActors.Actors.Customers;
 using LoyaltyActors.Actors.Persistence;
 using LoyaltyActors.Actors.Tests.Support;
@@ -11,6 +13,42 @@ namespace LoyaltyActors.Actors.Tests;
 
 public sealed class GroupCommitJournalTests(ITestOutputHelper output) : CustomerTestKit(output)
 {
+    /// <summary>Fails to serialise: the journal must reject the write holding it and store the others.</summary>
+    public sealed class Unserializable
+    {
+        public string Value => throw new InvalidOperationException("not serialisable");
+    }
+
+    [Fact]
+    public async Task A_write_is_answered_in_protocol_order_once_stored_and_an_unserialisable_one_is_rejected_alone()
+    {
+        var journal = Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
+        var actor = CreateTestProbe();
+        var sender = CreateTestProbe();
+        var at = Clock.GetCurrentInstant();
+        var stored = new AtomicWrite(ImmutableList.Create<IPersistentRepresentation>(
+            new Persistent(new ItemViewed("v-1", at, "SKU-A", 2), 1, "customer-w-1", sender: sender.Ref),
+            new Persistent(new ItemViewed("v-2", at, "SKU-B", 3), 2, "customer-w-1", sender: sender.Ref)));
+        var refused = new AtomicWrite(new Persistent(new Unserializable(), 1, "customer-w-2", sender: sender.Ref));
+
+        journal.Tell(new WriteMessages([stored, refused], actor.Ref, 7), actor.Ref);
+
+        await actor.ExpectMsgAsync<WriteMessagesSuccessful>();
+        Assert.Equal(journal, actor.LastSender);
+        foreach (var sequenceNr in new[] { 1L, 2L })
+        {
+            var success = await actor.ExpectMsgAsync<WriteMessageSuccess>();
+            Assert.Equal((sequenceNr, 7), (success.Persistent.SequenceNr, success.ActorInstanceId));
+            Assert.Equal(sender.Ref, actor.LastSender); // the event's sender, as the persist handler sees it
+        }
+
+        var rejected = await actor.ExpectMsgAsync<WriteMessageRejected>();
+        Assert.Equal("customer-w-2", rejected.Persistent.PersistenceId);
+        // Answered only after the commit: the rows are in the file.
+        Assert.Equal(2, Journal.CountEvents("customer-w-1"));
+        Assert.Equal(0, Journal.CountEvents("customer-w-2"));
+    }
+
     [Fact]
     public async Task Concurrent_writes_of_many_customers_share_transactions_and_each_gets_its_own_reply()
     {

@@ -51,6 +51,21 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
     /// </summary>
     protected override async Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
+        var feed = _sqliteConnectionString is null ? null : _feed ??= SqliteJournalFeed.Get(Context.System);
+        try
+        {
+            await DeleteRowsAsync(persistenceId, toSequenceNr, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Batches the feed keeps (committed ones handed over, recent reads) may hold the rows just deleted: a reader
+            // that comes later reads the file again, as it would have before any batch was kept.
+            feed?.Forget();
+        }
+    }
+
+    private async Task DeleteRowsAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
+    {
         await base.DeleteMessagesToAsync(persistenceId, toSequenceNr, cancellationToken).ConfigureAwait(false);
         if (_sqliteConnectionString is null) return;
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_sqliteConnectionString);
@@ -65,13 +80,44 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
         await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken) =>
+        Enqueue(messages as IReadOnlyList<AtomicWrite> ?? messages.ToList(), null);
+
+    /// <summary>
+    /// On the embedded SQLite journal, a persistent actor's <see cref="WriteMessages"/> of atomic writes is queued for the
+    /// next group commit here and answered straight from the commit, in the journal protocol's order
+    /// (<see cref="WriteMessagesSuccessful"/>, then one <see cref="WriteMessageSuccess"/> per event with the event's
+    /// sender; or <see cref="WriteMessagesFailed"/>, then one <see cref="WriteMessageFailure"/> per event). The base class
+    /// would run each actor's write through a circuit breaker (a timer and a cancellation source per write) and send
+    /// every reply through its resequencer actor (one more message per event): per event, under HTTP ingest, a tenth of
+    /// the server's allocations. Ordering is kept where the protocol needs it: an actor has at most one write
+    /// outstanding, and its replies are told in order from one thread. Nothing is answered before the transaction holding
+    /// the write committed, as before.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
     {
-        var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
-        var pending = new PendingWrite(writes, writes.Sum(w => w.Size));
-        _waiting.Enqueue(pending);
-        foreach (var w in writes)
+        if (_sqliteConnectionString is null || message is not WriteMessages write) return base.AroundReceive(receive, message);
+        var writes = new List<AtomicWrite>();
+        foreach (var envelope in write.Messages)
         {
+            // Anything but atomic writes (PersistAsync's loop-backs) keeps the base class's path.
+            if (envelope is not AtomicWrite atomic) return base.AroundReceive(receive, message);
+            writes.Add(atomic);
+        }
+
+        Enqueue(writes, write);
+        return true;
+    }
+
+    private Task<IImmutableList<Exception>> Enqueue(IReadOnlyList<AtomicWrite> writes, WriteMessages? answer)
+    {
+        var rows = 0;
+        for (var i = 0; i < writes.Count; i++) rows += writes[i].Size;
+        var pending = new PendingWrite(writes, rows, answer);
+        _waiting.Enqueue(pending);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var w = writes[i];
             _latestByPersistenceId[w.PersistenceId] = pending.Done.Task;
             _known?.Add(w.PersistenceId);
         }
@@ -91,8 +137,9 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
         _inFlight = false;
         foreach (var p in done.Batch)
         {
-            foreach (var w in p.Writes)
+            for (var i = 0; i < p.Writes.Count; i++)
             {
+                var w = p.Writes[i];
                 if (_latestByPersistenceId.TryGetValue(w.PersistenceId, out var latest) && latest == p.Done.Task)
                     _latestByPersistenceId.Remove(w.PersistenceId);
             }
@@ -124,7 +171,14 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
             {
                 // Our own prepared INSERT on the thread pool: the journal actor keeps queueing the next batch meanwhile.
                 var writer = _writer ??= new SqliteJournalWriter(_sqliteConnectionString, Context.System.Serialization, PersistenceClock.Get(Context.System).NowTicks);
-                write = Task.Run(() => (IImmutableList<Exception>)writer.Write(merged)!);
+                var handOver = _feed ??= SqliteJournalFeed.Get(Context.System);
+                write = Task.Run(() =>
+                {
+                    var (results, committed) = writer.Write(merged);
+                    // Before any caller hears of the commit: the projections take these events from memory, not from the file.
+                    if (committed is not null) handOver.HandOver(committed);
+                    return (IImmutableList<Exception>)results!;
+                });
             }
             else
             {
@@ -150,9 +204,9 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
                 var offset = 0;
                 foreach (var p in batch)
                 {
-                    p.Done.TrySetResult(results is null
-                        ? (IImmutableList<Exception>)null!
-                        : results.Skip(offset).Take(p.Writes.Count).ToImmutableList());
+                    var own = results is null ? null : results.Skip(offset).Take(p.Writes.Count).ToImmutableList();
+                    if (p.Answer is { } answer) Written(answer, p.Writes, own, self);
+                    p.Done.TrySetResult(own!);
                     offset += p.Writes.Count;
                 }
             }
@@ -162,17 +216,55 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
                 LoyaltyMetrics.JournalWriteFailures.Inc();
                 // No persistence ids here: they are customer ids.
                 log.Error(error, "Journal write of {0} events from {1} callers failed; none of them was acknowledged", rows, batch.Count);
-                foreach (var p in batch) p.Done.TrySetException(error);
+                foreach (var p in batch)
+                {
+                    if (p.Answer is { } answer) Failed(answer, p.Writes, error, self);
+                    p.Done.TrySetException(error);
+                }
             }
 
             self.Tell(new BatchWritten(batch));
         }, TaskContinuationOptions.ExecuteSynchronously);
     }
 
-    private sealed class PendingWrite(IReadOnlyList<AtomicWrite> writes, int rows)
+    /// <summary>The journal protocol's answer to a write that committed: per atomic write, null = stored, else why it was rejected.</summary>
+    /// <remarks><paramref name="writes"/> are <paramref name="write"/>'s messages, all atomic writes; indexed, not enumerated through interfaces (a boxed enumerator each).</remarks>
+    private static void Written(WriteMessages write, IReadOnlyList<AtomicWrite> writes, IImmutableList<Exception>? results, IActorRef journal)
+    {
+        var actor = write.PersistentActor;
+        actor.Tell(WriteMessagesSuccessful.Instance, journal);
+        for (var w = 0; w < writes.Count; w++)
+        {
+            var rejected = results?[w];
+            var payloads = (IReadOnlyList<IPersistentRepresentation>)writes[w].Payload;
+            for (var i = 0; i < payloads.Count; i++)
+            {
+                var p = payloads[i];
+                actor.Tell(rejected is null
+                    ? new WriteMessageSuccess(p, write.ActorInstanceId)
+                    : new WriteMessageRejected(p, rejected, write.ActorInstanceId), p.Sender);
+            }
+        }
+    }
+
+    /// <summary>The journal protocol's answer to a write whose transaction failed: nothing of it is stored.</summary>
+    private static void Failed(WriteMessages write, IReadOnlyList<AtomicWrite> writes, Exception error, IActorRef journal)
+    {
+        var actor = write.PersistentActor;
+        actor.Tell(new WriteMessagesFailed(error, writes.Count), journal);
+        for (var w = 0; w < writes.Count; w++)
+        {
+            var payloads = (IReadOnlyList<IPersistentRepresentation>)writes[w].Payload;
+            for (var i = 0; i < payloads.Count; i++) actor.Tell(new WriteMessageFailure(payloads[i], error, write.ActorInstanceId), payloads[i].Sender);
+        }
+    }
+
+    /// <param name="answer">The persistent actor's request when this journal answers it itself (see <see cref="AroundReceive"/>).</param>
+    private sealed class PendingWrite(IReadOnlyList<AtomicWrite> writes, int rows, WriteMessages? answer)
     {
         public IReadOnlyList<AtomicWrite> Writes { get; } = writes;
         public int Rows { get; } = rows;
+        public WriteMessages? Answer { get; } = answer;
         public TaskCompletionSource<IImmutableList<Exception>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

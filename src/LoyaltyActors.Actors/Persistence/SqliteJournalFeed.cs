@@ -73,6 +73,39 @@ public sealed class SqliteJournalFeed : IExtension
 
     internal string ConnectionString { get; }
 
+    /// <summary>
+    /// Called by the SQLite journal's writer right after a commit, before anyone is told of it: the events it just
+    /// committed, as they were persisted, become the batch every reader positioned at the end of the previous commit
+    /// takes next, instead of reading the rows back and deserialising them. Exact because this process is the file's
+    /// only writer and the transaction's orderings are one contiguous run (the writer checks; otherwise it hands
+    /// nothing over and readers read the file).
+    /// </summary>
+    internal void HandOver(CommittedRows committed)
+    {
+        Remember(committed.After, new Batch(committed.Last, committed.Rows, committed.Events));
+        Interlocked.Increment(ref _handedOver);
+    }
+
+    private long _handedOver;
+
+    /// <summary>How many committed transactions the journal handed over in memory (diagnostics and tests).</summary>
+    internal long HandedOver => Interlocked.Read(ref _handedOver);
+
+    private long _fileReads;
+
+    /// <summary>How many queries readers ran against the file (diagnostics and tests).</summary>
+    internal long FileReads => Interlocked.Read(ref _fileReads);
+
+    /// <summary>Drops every kept batch (after an erasure deleted rows some of them may hold).</summary>
+    internal void Forget()
+    {
+        lock (_recent)
+        {
+            _recent.Clear();
+            _recentOrder.Clear();
+        }
+    }
+
     /// <summary>Called by the journal after each commit: wakes every live reader waiting for new rows.</summary>
     public void Committed() => Interlocked.Exchange(ref _nextCommit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
@@ -134,6 +167,7 @@ public sealed class SqliteJournalFeed : IExtension
                 _afterParameter = _query.Parameters.Add("$after", SqliteType.Integer);
             }
 
+            Interlocked.Increment(ref feed._fileReads);
             _afterParameter!.Value = _after;
             var events = new List<JournalEvent>(64);
             var rows = 0;

@@ -1,5 +1,9 @@
 using System.Collections.Immutable;
 using Akka.Persistence;
+using LoyaltyActors.Actors.Customers;
+using LoyaltyActors.Actors.Projections;
+using LoyaltyActors.Actors.Serialization;
+using LoyaltyActors.Domain.Customers;
 using Microsoft.Data.Sqlite;
 
 namespace LoyaltyActors.Actors.Persistence;
@@ -23,6 +27,13 @@ internal sealed class SqliteJournalWriter : IDisposable
     private SqliteConnection? _connection;
     private JournalInsert? _insert;
 
+    /// <summary>
+    /// Our own serializer's payloads of the batch being written, back to back: encoded by one reused encoder (the same
+    /// bytes <see cref="LoyaltySerializer.ToBinary"/> returns) and bound from here, with no stream, writer and array per event.
+    /// </summary>
+    private readonly BinaryCodec.Encoder _encoder = new();
+    private readonly MemoryStream _payloads = new(64 * 1024);
+
     public SqliteJournalWriter(string connectionString, Akka.Serialization.Serialization serialization, Func<long> nowTicks)
     {
         _connectionString = connectionString;
@@ -35,10 +46,15 @@ internal sealed class SqliteJournalWriter : IDisposable
     /// serialisation error when that write was rejected (nothing of it stored); null instead of a list when every write
     /// was stored. A database error throws: then no write of the batch is stored.
     /// </summary>
-    public IImmutableList<Exception?>? Write(IReadOnlyList<AtomicWrite> writes)
+    /// <returns>
+    /// The results, and the customer events just committed with their orderings (for <see cref="SqliteJournalFeed"/>):
+    /// null when the transaction's orderings were not one contiguous run, so that the feed reads them from the file.
+    /// </returns>
+    public (IImmutableList<Exception?>? Results, CommittedRows? Committed) Write(IReadOnlyList<AtomicWrite> writes)
     {
         var rows = new List<Row>?[writes.Count];
         var results = new Exception?[writes.Count];
+        _payloads.SetLength(0);
         var now = _nowTicks();
         for (var i = 0; i < writes.Count; i++)
         {
@@ -53,6 +69,10 @@ internal sealed class SqliteJournalWriter : IDisposable
         }
 
         var insert = Insert();
+        var events = new List<JournalEvent>(writes.Count);
+        long first = 0, last = 0;
+        var inserted = 0;
+        var contiguous = true;
         try
         {
             using var transaction = _connection!.BeginTransaction(deferred: false);
@@ -60,7 +80,15 @@ internal sealed class SqliteJournalWriter : IDisposable
             {
                 if (batch is null) continue;
                 foreach (var row in batch)
-                    insert.Insert(row.Created, row.PersistenceId, row.SequenceNr, row.Message, row.Tags, row.Manifest, row.Identifier);
+                {
+                    var message = row.Message ?? _payloads.GetBuffer().AsSpan(row.Offset, row.Length);
+                    var ordering = insert.Insert(row.Created, row.PersistenceId, row.SequenceNr, message, row.Tags, row.Manifest, row.Identifier);
+                    if (inserted++ == 0) first = ordering;
+                    else contiguous &= ordering == last + 1;
+                    last = ordering;
+                    if (row.Event is { } e)
+                        events.Add(new JournalEvent(row.PersistenceId[CustomerActor.PersistencePrefix.Length..], row.SequenceNr, ordering, e));
+                }
             }
 
             transaction.Commit();
@@ -72,15 +100,17 @@ internal sealed class SqliteJournalWriter : IDisposable
             throw;
         }
 
-        return Array.TrueForAll(results, r => r is null) ? null : results.ToImmutableList();
+        var committed = inserted > 0 && contiguous ? new CommittedRows(first - 1, last, inserted, events.ToArray()) : null;
+        return (Array.TrueForAll(results, r => r is null) ? null : results.ToImmutableList(), committed);
     }
 
     private List<Row> Serialize(AtomicWrite write, long now)
     {
         var payloads = (IImmutableList<IPersistentRepresentation>)write.Payload;
         var rows = new List<Row>(payloads.Count);
-        foreach (var p in payloads)
+        for (var i = 0; i < payloads.Count; i++)
         {
+            var p = payloads[i];
             var payload = p.Payload;
             var tags = "";
             if (payload is Akka.Persistence.Journal.Tagged tagged)
@@ -96,7 +126,23 @@ internal sealed class SqliteJournalWriter : IDisposable
                 { IncludeManifest: true } => Akka.Util.TypeExtensions.TypeQualifiedName(payload.GetType()),
                 _ => "",
             };
-            rows.Add(new Row(p.Timestamp == 0 ? now : p.Timestamp, p.PersistenceId, p.SequenceNr, serializer.ToBinary(payload), tags, manifest, serializer.Identifier));
+            // The feed hands the projections exactly what it would read back: customer persistence ids, customer events.
+            var handOver = payload is CustomerEvent e && p.PersistenceId.StartsWith(CustomerActor.PersistencePrefix, StringComparison.Ordinal) ? e : null;
+            byte[]? bytes = null;
+            int offset = 0, length = 0;
+            if (serializer is LoyaltySerializer)
+            {
+                var encoded = _encoder.Encode(payload);
+                offset = (int)_payloads.Length;
+                length = encoded.Length;
+                _payloads.Write(encoded);
+            }
+            else
+            {
+                bytes = serializer.ToBinary(payload);
+            }
+
+            rows.Add(new Row(p.Timestamp == 0 ? now : p.Timestamp, p.PersistenceId, p.SequenceNr, bytes, offset, length, tags, manifest, serializer.Identifier, handOver));
         }
 
         return rows;
@@ -121,5 +167,13 @@ internal sealed class SqliteJournalWriter : IDisposable
 
     public void Dispose() => Reset();
 
-    private readonly record struct Row(long Created, string PersistenceId, long SequenceNr, byte[] Message, string Tags, string Manifest, int Identifier);
+    /// <param name="Message">The payload, or null when it is <see cref="Length"/> bytes at <see cref="Offset"/> of the batch's payloads.</param>
+    private readonly record struct Row(long Created, string PersistenceId, long SequenceNr, byte[]? Message, int Offset, int Length,
+        string Tags, string Manifest, int Identifier, CustomerEvent? Event);
 }
+
+/// <summary>
+/// One committed transaction of the journal: every row with <c>ordering</c> in (<paramref name="After"/>,
+/// <paramref name="Last"/>], <paramref name="Rows"/> of them, and the customer events among them in ordering order.
+/// </summary>
+internal sealed record CommittedRows(long After, long Last, int Rows, JournalEvent[] Events);

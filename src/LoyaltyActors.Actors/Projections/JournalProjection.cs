@@ -110,6 +110,13 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _appliedSinceSave;
     private UniqueKillSwitch? _killSwitch;
+    private ActorMaterializer? _materializer;
+
+    /// <summary>
+    /// This actor's own materializer, made once: its supervisor is a child, started as it is made. The system's
+    /// materializer, while its supervisor had not started yet, materialised with a blocking Ask on a pool thread.
+    /// </summary>
+    private ActorMaterializer Materializer => _materializer ??= Context.Materializer();
 
     public ProjectionActor(IReadOnlyList<JournalProjection> projections, ModelStore store, ProjectionSettings settings)
     {
@@ -185,7 +192,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
             .Via(JournalBatches.UpTo(1000))
             .ViaMaterialized(KillSwitches.Single<IList<JournalEvent>>(), Keep.Right)
             .To(Sink.ActorRefWithAck<IList<JournalEvent>>(Self, StreamInit.Instance, Ack.Instance, StreamCompleted.Instance, ex => new StreamFailed(ex)))
-            .Run(Context.System.Materializer());
+            .Run(Materializer);
     }
 
     private void Save()

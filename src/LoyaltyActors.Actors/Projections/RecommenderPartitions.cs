@@ -112,6 +112,13 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
     private readonly IActorRef[] _partitions;
     private long _fedUpTo;
     private UniqueKillSwitch? _feed;
+    private ActorMaterializer? _materializer;
+
+    /// <summary>
+    /// This actor's own materializer, made once: its supervisor is a child, started as it is made. The system's
+    /// materializer, while its supervisor had not started yet, materialised with a blocking Ask on a pool thread.
+    /// </summary>
+    private ActorMaterializer Materializer => _materializer ??= Context.Materializer();
 
     public RecommenderRouter(IReadOnlyList<RecommenderProjection> projections, ModelStore store, ProjectionSettings settings, TimeSpan patience)
     {
@@ -166,7 +173,7 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
             })
             .ViaMaterialized(KillSwitches.Single<Fed>(), Keep.Right)
             .To(Sink.ActorRef<Fed>(Self, FeedCompleted.Instance, ex => new FeedFailed(ex)))
-            .Run(Context.System.Materializer());
+            .Run(Materializer);
     }
 
     private sealed record Fed(long Offset);

@@ -471,16 +471,33 @@ public sealed partial class CoOccurrenceModel
     /// The first <paramref name="take"/> index pairs (i &lt; j) of k items by increasing distance j − i, then i: every pair
     /// when <paramref name="take"/> = k(k−1)/2. The same sequence for Add and Remove.
     /// </summary>
-    private static IEnumerable<(int I, int J)> SelectedPairs(int k, long take)
+    /// <remarks>A struct enumerable: <c>foreach</c> over it allocates nothing (an iterator method cost an object per order).</remarks>
+    private static PairSequence SelectedPairs(int k, long take) => new(k, take);
+
+    private struct PairSequence(int k, long take)
     {
-        long emitted = 0;
-        for (var gap = 1; gap < k; gap++)
+        private long _emitted;
+        private int _gap = 1;
+        private int _i = -1;
+
+        public readonly PairSequence GetEnumerator() => this;
+
+        public readonly (int I, int J) Current => (_i, _i + _gap);
+
+        /// <summary>The next (i, i + gap): i rising within a gap, then the next gap; stops after <c>take</c> pairs.</summary>
+        public bool MoveNext()
         {
-            for (var i = 0; i + gap < k; i++)
+            if (_emitted == take) return false;
+            _i++;
+            while (_gap < k && _i + _gap >= k)
             {
-                if (emitted++ == take) yield break;
-                yield return (i, i + gap);
+                _gap++;
+                _i = 0;
             }
+
+            if (_gap >= k) return false;
+            _emitted++;
+            return true;
         }
     }
 

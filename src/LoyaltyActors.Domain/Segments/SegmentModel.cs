@@ -268,7 +268,27 @@ public sealed class SegmentModel
     /// The label of the segment with id <paramref name="segment"/> as <see cref="Segments"/> would give it; null when
     /// out of range or before seeding. Computes only the labels: the projection asks this on every segment change.
     /// </summary>
-    public string? LabelOf(int segment) => Seeded && segment >= 0 && segment < K ? Labels()[segment] : null;
+    /// <remarks>
+    /// The segment's rank is counted rather than sorted for: the segments ranked before it are those with a higher value
+    /// score, or an equal one and a lower id (the order <see cref="Labels"/> sorts by, a total order, so its sorted
+    /// position is exactly this count). No arrays or comparer per call.
+    /// </remarks>
+    public string? LabelOf(int segment)
+    {
+        if (!Seeded || segment < 0 || segment >= K) return null;
+        ComputeMoments();
+        StandardiseCentroids();
+        var score = SegmentLabels.ValueScore(_zCentroids.AsSpan(segment * F, F));
+        var rank = 0;
+        for (var c = 0; c < K; c++)
+        {
+            if (c == segment) continue;
+            var byScore = score.CompareTo(SegmentLabels.ValueScore(_zCentroids.AsSpan(c * F, F)));
+            if (byScore < 0 || (byScore == 0 && c < segment)) rank++;
+        }
+
+        return SegmentLabels.ForRank(rank, K);
+    }
 
     /// <summary>Labels by segment id: segments ranked by their standardised centroid's value score (ties by id).</summary>
     private string[] Labels()

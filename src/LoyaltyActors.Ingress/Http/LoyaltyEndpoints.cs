@@ -41,14 +41,20 @@ public static class LoyaltyEndpoints
                 "Content-Type");
         }
 
-        var body = await ReadBodyAsync(http.Request, options.MaxBodyBytes);
-        if (body is null)
+        ParsedBody parsed;
+        // A batch body is read into a pooled buffer (a 500-event batch is ~125 KB: a new array each time would go to the
+        // large object heap) and the buffer goes back once parsed: the parsed events hold copies, never the bytes.
+        using (var body = await ReadPooledBodyAsync(http.Request, options.MaxBodyBytes))
         {
-            IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.TooLarge);
-            return TooLarge($"the body exceeds {options.MaxBodyBytes} bytes (Loyalty:Ingress:MaxBodyBytes)");
+            if (body is null)
+            {
+                IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.TooLarge);
+                return TooLarge($"the body exceeds {options.MaxBodyBytes} bytes (Loyalty:Ingress:MaxBodyBytes)");
+            }
+
+            parsed = EventBodyReader.Read(body.Bytes, kind == BodyKind.Ndjson, options.Wire, options.MaxEventsPerRequest);
         }
 
-        var parsed = EventBodyReader.Read(body.Value, kind == BodyKind.Ndjson, options.Wire, options.MaxEventsPerRequest);
         if (parsed.TooLarge)
         {
             IngressMetrics.Refused(IngressMetrics.Http, IngressMetrics.Reasons.TooLarge);
@@ -276,6 +282,65 @@ public static class LoyaltyEndpoints
         }
 
         return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Like <see cref="ReadBodyAsync"/>, into an array rented from the shared pool; null when over <paramref name="limit"/>.</summary>
+    internal static async Task<PooledBody?> ReadPooledBodyAsync(HttpRequest request, int limit)
+    {
+        if (request.ContentLength > limit) return null;
+        var body = new PooledBody(request.ContentLength is { } n ? (int)Math.Max(n, 1) : 16 * 1024);
+        try
+        {
+            while (true)
+            {
+                if (body.Length == body.Capacity) body.Grow();
+                var read = await request.Body.ReadAsync(body.Free, request.HttpContext.RequestAborted);
+                if (read == 0) return body;
+                if (body.Length + read > limit)
+                {
+                    body.Dispose();
+                    return null;
+                }
+
+                body.Advance(read);
+            }
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A request body in an array rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>; dispose to return it.</summary>
+    internal sealed class PooledBody(int capacity) : IDisposable
+    {
+        private byte[]? _array = System.Buffers.ArrayPool<byte>.Shared.Rent(capacity);
+
+        public int Length { get; private set; }
+
+        public int Capacity => _array!.Length;
+
+        public ReadOnlyMemory<byte> Bytes => _array.AsMemory(0, Length);
+
+        public Memory<byte> Free => _array.AsMemory(Length);
+
+        public void Advance(int count) => Length += count;
+
+        public void Grow()
+        {
+            var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(_array!.Length * 2);
+            _array.AsSpan(0, Length).CopyTo(bigger);
+            System.Buffers.ArrayPool<byte>.Shared.Return(_array);
+            _array = bigger;
+        }
+
+        public void Dispose()
+        {
+            if (_array is null) return;
+            System.Buffers.ArrayPool<byte>.Shared.Return(_array);
+            _array = null;
+        }
     }
 
     private static string? FieldOf(string? error)

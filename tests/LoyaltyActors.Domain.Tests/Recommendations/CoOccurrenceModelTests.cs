@@ -167,6 +167,24 @@ public sealed class CoOccurrenceModelTests
         Assert.Equal([1L, 1L, 1L, 1L, 0L], new[] { ("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("a", "c") }.Select(p => model.PairCount(p.Item1, p.Item2)));
     }
 
+    [Theory]
+    [InlineData(7, "ab bc cd de ac bd ce")]
+    [InlineData(9, "ab bc cd de ac bd ce ad be")]
+    [InlineData(10, "ab bc cd de ac bd ce ad be ae")]
+    [InlineData(1, "ab")]
+    public void A_capped_order_takes_its_pairs_by_distance_then_position(int cap, string expected)
+    {
+        var model = new CoOccurrenceModel(maxPairsPerOrder: cap);
+        model.AddOrder(["c", "a", "e", "b", "d"]);
+
+        var counted = expected.Split(' ').Select(p => (p[..1], p[1..])).ToHashSet();
+        string[] skus = ["a", "b", "c", "d", "e"];
+        foreach (var x in skus)
+        foreach (var y in skus.Where(y => string.CompareOrdinal(x, y) < 0))
+            Assert.Equal(counted.Contains((x, y)) ? 1L : 0L, model.PairCount(x, y));
+        Assert.Equal(10L - counted.Count, model.SkippedPairs);
+    }
+
     [Fact]
     public void Invalid_arguments_and_snapshots_are_refused()
     {

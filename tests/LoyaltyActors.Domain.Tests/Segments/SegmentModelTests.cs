@@ -104,6 +104,32 @@ public sealed class SegmentModelTests
         Assert.Null(model.LabelOf(5));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(8)]
+    public void The_label_of_one_segment_is_the_label_the_full_segment_list_gives_it(int k)
+    {
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var random = new Random(seed);
+            var model = new SegmentModel(k, seed, minCustomersToSeed: k);
+            // Few distinct behaviours among many customers: equal centroids, hence equal scores ranked by id, happen too.
+            var distinct = 1 + seed % 4;
+            var behaviours = Enumerable.Range(0, distinct)
+                .Select(_ => new CustomerFeatures(random.Next(0, 800), random.Next(1, 30), random.Next(0, 3000), random.Next(1, 6))).ToArray();
+            for (var c = 0; c < 10 + 7 * seed; c++)
+            {
+                model.Upsert($"c-{c}", behaviours[random.Next(distinct)]);
+                if (c % 9 == 0) model.Sweep();
+                if (!model.Seeded) continue;
+                var labels = model.Segments.Select(s => s.Label).ToArray();
+                for (var segment = 0; segment < k; segment++) Assert.Equal(labels[segment], model.LabelOf(segment));
+            }
+        }
+    }
+
     [Fact]
     public void The_raw_centroid_inverts_the_log1p_transform()
     {
