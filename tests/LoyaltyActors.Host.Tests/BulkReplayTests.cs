@@ -268,7 +268,7 @@ public sealed class BulkReplayTests(GeneratedHistory history, ITestOutputHelper 
     [Fact]
     public async Task The_server_on_a_bulk_replayed_data_dir_answers_profiles_and_its_projections_catch_up()
     {
-        // Points that never expire and one tier: nothing falls due, so the server adds no event of its own to the journal.
+        // Points that never expire, one tier in effect and no review: nothing falls due, so the server adds no event of its own.
         var environment = new Dictionary<string, string>(GeneratedHistory.Environment);
         foreach (var (key, value) in LoyaltyHostProcess.PointsOnly) environment[key] = value;
         await using var host = await LoyaltyHostProcess.StartAsync(output, environment);

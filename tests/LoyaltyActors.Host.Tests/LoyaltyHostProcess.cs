@@ -66,15 +66,24 @@ public sealed class LoyaltyHostProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Settings for tests whose expected points are Σ ⌊qty × price⌋ of what they sent: points never expire and there is
-    /// one tier (multiplier 1). The shipped program is tested on its own.
+    /// Settings for tests whose expected points are Σ ⌊qty × price⌋ of what they sent and whose server adds no event of
+    /// its own: points never expire and in effect there is one tier (multiplier 1). Environment variables cannot shorten
+    /// the shipped list of three tiers (configuration merges arrays by index), so the upper two are put out of reach and
+    /// reviews a century away: with the shipped tiers, a server started on a replayed history held gold customers whose
+    /// review was long due, and its timer persisted their downgrade while a test compared them (seen in CI). The shipped
+    /// program is tested on its own.
     /// </summary>
     public static IReadOnlyDictionary<string, string> PointsOnly { get; } = new Dictionary<string, string>
     {
         ["Loyalty__Points__Expiry"] = "",
+        ["Loyalty__Tiers__ReviewEvery"] = "P100Y",
         ["Loyalty__Tiers__Levels__0__Name"] = "base",
         ["Loyalty__Tiers__Levels__0__MinSpend"] = "0",
         ["Loyalty__Tiers__Levels__0__Multiplier"] = "1",
+        ["Loyalty__Tiers__Levels__1__MinSpend"] = "1000000000000",
+        ["Loyalty__Tiers__Levels__1__Multiplier"] = "1",
+        ["Loyalty__Tiers__Levels__2__MinSpend"] = "2000000000000",
+        ["Loyalty__Tiers__Levels__2__Multiplier"] = "1",
     };
 
     /// <summary>Starts a host on a fresh data dir and waits until it is ready.</summary>
