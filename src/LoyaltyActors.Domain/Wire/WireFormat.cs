@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using LoyaltyActors.Domain.Customers;
 using NodaTime;
@@ -63,34 +64,40 @@ public static class WireFormat
         if (element.ValueKind != JsonValueKind.Object)
             return Fail(null, "", $"each event must be a JSON object, not {Describe(element.ValueKind)}");
 
-        if (!TryId(element, "event_id", limits, out var eventId, out var idError))
+        if (!TryId(element, "event_id"u8, limits, out var eventId, out var idError))
             return Fail(null, "event_id", idError);
-        if (!element.TryGetProperty("type", out var typeEl) || typeEl.ValueKind != JsonValueKind.String)
+        if (!element.TryGetProperty("type"u8, out var typeEl) || typeEl.ValueKind != JsonValueKind.String)
             return Fail(eventId, "type", "is required: one of purchase, return, view, review, redeem");
-        var type = typeEl.GetString()!;
-        if (!TryId(element, "customer_id", limits, out var customerId, out idError))
+        // Compared as UTF-8: no string for the type of every event.
+        var type = typeEl.ValueEquals("purchase"u8) ? Purchase
+            : typeEl.ValueEquals("return"u8) ? Return
+            : typeEl.ValueEquals("view"u8) ? View
+            : typeEl.ValueEquals("review"u8) ? Review
+            : typeEl.ValueEquals("redeem"u8) ? Redeem
+            : typeEl.GetString()!;
+        if (!TryId(element, "customer_id"u8, limits, out var customerId, out idError))
             return Fail(eventId, "customer_id", idError);
-        if (!TryInstant(element, "occurred_at", out var occurredAt, out var timeError))
+        if (!TryInstant(element, "occurred_at"u8, out var occurredAt, out var timeError))
             return Fail(eventId, "occurred_at", timeError);
-        var channel = OptionalString(element, "channel") ?? "";
+        var channel = OptionalString(element, "channel"u8) ?? "";
 
         switch (type)
         {
             case Purchase:
             case Return:
             {
-                if (element.TryGetProperty("currency", out var cur) && cur.ValueKind != JsonValueKind.Null)
+                if (element.TryGetProperty("currency"u8, out var cur) && cur.ValueKind != JsonValueKind.Null)
                 {
                     if (cur.ValueKind != JsonValueKind.String)
                         return Fail(eventId, "currency", "must be a string such as \"" + limits.Currency + "\"");
-                    if (!string.Equals(cur.GetString(), limits.Currency, StringComparison.OrdinalIgnoreCase))
+                    if (!cur.ValueEquals(limits.Currency) && !string.Equals(cur.GetString(), limits.Currency, StringComparison.OrdinalIgnoreCase))
                         return Fail(eventId, "currency",
                             $"'{cur.GetString()}' is not this deployment's currency ({limits.Currency})");
                 }
 
-                if (!TryId(element, "order_id", limits, out var orderId, out idError))
+                if (!TryId(element, "order_id"u8, limits, out var orderId, out idError))
                     return Fail(eventId, "order_id", idError);
-                if (!element.TryGetProperty("lines", out var linesEl) || linesEl.ValueKind != JsonValueKind.Array)
+                if (!element.TryGetProperty("lines"u8, out var linesEl) || linesEl.ValueKind != JsonValueKind.Array)
                     return Fail(eventId, "lines", "is required: an array of {sku, qty" + (type == Purchase ? ", unit_price" : "") + "}");
                 var count = linesEl.GetArrayLength();
                 if (count == 0) return Fail(eventId, "lines", "must hold at least one line");
@@ -103,9 +110,9 @@ public static class WireFormat
 
             case View:
             {
-                if (!TryId(element, "sku", limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
+                if (!TryId(element, "sku"u8, limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
                 var dwell = 0d;
-                if (element.TryGetProperty("dwell_seconds", out var d) && d.ValueKind != JsonValueKind.Null)
+                if (element.TryGetProperty("dwell_seconds"u8, out var d) && d.ValueKind != JsonValueKind.Null)
                 {
                     if (d.ValueKind != JsonValueKind.Number || !d.TryGetDouble(out dwell) || !double.IsFinite(dwell) || dwell < 0 || dwell > 86_400)
                         return Fail(eventId, "dwell_seconds", "must be a number of seconds from 0 to 86400");
@@ -116,8 +123,8 @@ public static class WireFormat
 
             case Review:
             {
-                if (!TryId(element, "sku", limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
-                if (!element.TryGetProperty("rating", out var r) || r.ValueKind != JsonValueKind.Number
+                if (!TryId(element, "sku"u8, limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
+                if (!element.TryGetProperty("rating"u8, out var r) || r.ValueKind != JsonValueKind.Number
                     || !r.TryGetInt32(out var rating) || rating is < 1 or > 5)
                     return Fail(eventId, "rating", "is required: a whole number from 1 to 5");
                 return new WireResult(new RecordReview(eventId, customerId, occurredAt, sku, rating), null);
@@ -125,10 +132,10 @@ public static class WireFormat
 
             case Redeem:
             {
-                if (!element.TryGetProperty("points", out var p) || p.ValueKind != JsonValueKind.Number
+                if (!element.TryGetProperty("points"u8, out var p) || p.ValueKind != JsonValueKind.Number
                     || !p.TryGetInt64(out var points) || points <= 0 || points > limits.MaxPoints)
                     return Fail(eventId, "points", $"is required: a whole number of points from 1 to {limits.MaxPoints}");
-                if (!TryId(element, "reward", limits, out var reward, out idError)) return Fail(eventId, "reward", idError);
+                if (!TryId(element, "reward"u8, limits, out var reward, out idError)) return Fail(eventId, "reward", idError);
                 return new WireResult(new RedeemPoints(eventId, customerId, occurredAt, points, reward), null);
             }
 
@@ -144,15 +151,14 @@ public static class WireFormat
         var i = 0;
         foreach (var line in linesEl.EnumerateArray())
         {
-            var prefix = $"lines[{i}]";
-            if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, prefix, "must be an object {sku, qty, unit_price}");
-            if (!TryId(line, "sku", limits, out var sku, out var err)) return Fail(eventId, prefix + ".sku", err);
-            if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, prefix + ".qty", err);
-            if (!line.TryGetProperty("unit_price", out var priceEl) || priceEl.ValueKind != JsonValueKind.Number
+            if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, Line(i, ""), "must be an object {sku, qty, unit_price}");
+            if (!TryId(line, "sku"u8, limits, out var sku, out var err)) return Fail(eventId, Line(i, ".sku"), err);
+            if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, Line(i, ".qty"), err);
+            if (!line.TryGetProperty("unit_price"u8, out var priceEl) || priceEl.ValueKind != JsonValueKind.Number
                 || !priceEl.TryGetDecimal(out var price) || price < 0 || price > limits.MaxUnitPrice)
-                return Fail(eventId, prefix + ".unit_price", $"is required: a number from 0 to {limits.MaxUnitPrice.ToString(CultureInfo.InvariantCulture)}");
-            var category = OptionalString(line, "category") ?? "";
-            if (category.Length > limits.MaxIdLength) return Fail(eventId, prefix + ".category", $"is longer than {limits.MaxIdLength} characters");
+                return Fail(eventId, Line(i, ".unit_price"), $"is required: a number from 0 to {limits.MaxUnitPrice.ToString(CultureInfo.InvariantCulture)}");
+            var category = OptionalString(line, "category"u8) ?? "";
+            if (category.Length > limits.MaxIdLength) return Fail(eventId, Line(i, ".category"), $"is longer than {limits.MaxIdLength} characters");
             lines.Add(new PurchaseLineInput(sku, category, qty, price));
             i++;
         }
@@ -167,10 +173,9 @@ public static class WireFormat
         var i = 0;
         foreach (var line in linesEl.EnumerateArray())
         {
-            var prefix = $"lines[{i}]";
-            if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, prefix, "must be an object {sku, qty}");
-            if (!TryId(line, "sku", limits, out var sku, out var err)) return Fail(eventId, prefix + ".sku", err);
-            if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, prefix + ".qty", err);
+            if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, Line(i, ""), "must be an object {sku, qty}");
+            if (!TryId(line, "sku"u8, limits, out var sku, out var err)) return Fail(eventId, Line(i, ".sku"), err);
+            if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, Line(i, ".qty"), err);
             lines.Add(new ReturnLineInput(sku, qty));
             i++;
         }
@@ -178,11 +183,26 @@ public static class WireFormat
         return new WireResult(new RecordReturn(eventId, customerId, at, orderId, channel, lines), null);
     }
 
+    /// <summary>The field name of line <paramref name="i"/>, made only for an error.</summary>
+    private static string Line(int i, string field) => $"lines[{i}]{field}";
+
     private static bool TryQty(JsonElement line, WireLimits limits, out int qty, out string error)
     {
         qty = 0;
-        error = $"is required: a whole number of units from 1 to {limits.MaxQty}";
-        if (!line.TryGetProperty("qty", out var q) || q.ValueKind != JsonValueKind.Number) return false;
+        error = "";
+        if (!line.TryGetProperty("qty"u8, out var q) || q.ValueKind != JsonValueKind.Number)
+        {
+            error = $"is required: a whole number of units from 1 to {limits.MaxQty}";
+            return false;
+        }
+
+        // The common case, a plain whole number, without a decimal.
+        if (q.TryGetInt32(out var whole) && whole > 0 && whole <= limits.MaxQty)
+        {
+            qty = whole;
+            return true;
+        }
+
         if (!q.TryGetDecimal(out var value) || value != decimal.Truncate(value))
         {
             error = "must be a whole number of units";
@@ -195,12 +215,17 @@ public static class WireFormat
             return false;
         }
 
-        if (value > limits.MaxQty) return false;
+        if (value > limits.MaxQty)
+        {
+            error = $"is required: a whole number of units from 1 to {limits.MaxQty}";
+            return false;
+        }
+
         qty = (int)value;
         return true;
     }
 
-    private static bool TryId(JsonElement element, string name, WireLimits limits, out string value, out string error)
+    private static bool TryId(JsonElement element, ReadOnlySpan<byte> name, WireLimits limits, out string value, out string error)
     {
         value = "";
         error = "";
@@ -241,11 +266,19 @@ public static class WireFormat
         return true;
     }
 
-    private static bool TryInstant(JsonElement element, string name, out Instant value, out string error)
+    private static bool TryInstant(JsonElement element, ReadOnlySpan<byte> name, out Instant value, out string error)
     {
         value = default;
-        error = "is required: an ISO-8601 instant with offset, e.g. 2026-11-20T10:15:00Z";
-        if (!element.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String) return false;
+        error = "";
+        if (!element.TryGetProperty(name, out var el) || el.ValueKind != JsonValueKind.String)
+        {
+            error = "is required: an ISO-8601 instant with offset, e.g. 2026-11-20T10:15:00Z";
+            return false;
+        }
+
+        // The raw value between its quotes; one with an escape goes the long way.
+        var raw = JsonMarshal.GetRawUtf8Value(el);
+        if (raw.Length >= 2 && raw.IndexOf((byte)'\\') < 0 && IsoInstantParser.TryParseUtc(raw[1..^1], out value)) return true;
         var text = el.GetString()!;
         var parsed = OffsetPattern.Parse(text);
         if (!parsed.Success)
@@ -258,7 +291,7 @@ public static class WireFormat
         return true;
     }
 
-    private static string? OptionalString(JsonElement element, string name) =>
+    private static string? OptionalString(JsonElement element, ReadOnlySpan<byte> name) =>
         element.TryGetProperty(name, out var el) && el.ValueKind == JsonValueKind.String ? el.GetString() : null;
 
     private static WireResult Fail(string? eventId, string field, string message) =>
