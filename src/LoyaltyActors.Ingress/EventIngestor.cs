@@ -31,7 +31,8 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
     public async Task<EventOutcome[]> IngestAsync(IReadOnlyList<WireResult> events, CancellationToken cancellationToken = default)
     {
         var outcomes = new EventOutcome[events.Count];
-        var byCustomer = new Dictionary<string, (List<CustomerCommand> Commands, List<int> Indexes)>(StringComparer.Ordinal);
+        // Sized for the batch up front: grown step by step, its tables were 1 % of an ingest server's allocations.
+        var byCustomer = new Dictionary<string, (List<CustomerCommand> Commands, List<int> Indexes)>(events.Count, StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -44,7 +45,7 @@ public sealed class EventIngestor(IActorRef customers, TimeSpan writeTimeout, Se
             if (_pseudonyms.Enabled) command = command with { CustomerId = _pseudonyms.Map(command.CustomerId) };
 
             if (!byCustomer.TryGetValue(command.CustomerId, out var group))
-                byCustomer[command.CustomerId] = group = ([], []);
+                byCustomer[command.CustomerId] = group = (new List<CustomerCommand>(1), new List<int>(1));
             group.Commands.Add(command);
             group.Indexes.Add(i);
         }
