@@ -52,12 +52,8 @@ public static class LoyaltyActorsHosting
     /// The complete configuration of persistence and serialization: what <see cref="WithLoyaltyActors"/>
     /// adds, usable on its own (e.g. by a TestKit actor system).
     /// </summary>
-    /// <remarks>Every actor system built here runs on the .NET thread pool, so this also starts the process's
-    /// <see cref="ThreadPoolWatchdog"/>.</remarks>
-    public static Config ActorSystemConfig(JournalSettings journal, PersistenceTuning tuning)
-    {
-        ThreadPoolWatchdog.EnsureStarted();
-        return PersistenceHocon.For(journal, tuning)
+    public static Config ActorSystemConfig(JournalSettings journal, PersistenceTuning tuning) =>
+        PersistenceHocon.For(journal, tuning)
             .WithFallback(ConfigurationFactory.ParseString($$"""
                 akka.actor {
                   serializers.loyalty = "{{typeof(LoyaltySerializer).AssemblyQualifiedName}}"
@@ -72,7 +68,6 @@ public static class LoyaltyActorsHosting
                 """))
             .WithFallback(CustomerMailbox.Hocon)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
-    }
 
     /// <summary>
     /// Wires persistence, serialization and the customer region into an Akka.Hosting builder.

@@ -26,10 +26,6 @@ public static class LoyaltyMetrics
     public static readonly Counter JournalWriteFailures = Prometheus.Metrics.CreateCounter(
         "loyalty_journal_write_failures_total", "Merged journal writes that failed.");
 
-    /// <summary>Times the thread-pool watchdog found work queued and none completing, and posted a work item to wake the pool.</summary>
-    public static readonly Counter ThreadPoolKicks = Prometheus.Metrics.CreateCounter(
-        "loyalty_threadpool_kicks_total", "Times the thread pool had work queued and completed none for 100 ms, and was woken (see ThreadPoolWatchdog).");
-
     /// <summary>Customer actors awake now in this process's region.</summary>
     public static readonly Gauge CustomersAlive = Prometheus.Metrics.CreateGauge(
         "loyalty_customer_actors_alive", "Customer actors awake in this process.");
