@@ -87,6 +87,7 @@ public sealed partial class GroupCommitSqlJournal
 
     protected override void PostStop()
     {
+        _nudge?.Cancel();
         try
         {
             base.PostStop();

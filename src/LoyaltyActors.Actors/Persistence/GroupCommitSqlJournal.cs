@@ -125,8 +125,17 @@ public sealed partial class GroupCommitSqlJournal : SqlWriteJournal
         return pending.Done.Task;
     }
 
+    private ICancelable? _nudge;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _nudge = MailboxNudge.Start(Context);
+    }
+
     protected override bool ReceivePluginInternal(object message)
     {
+        if (message is MailboxNudge) return true;
         if (message is GetWriteQueue)
         {
             Sender.Tell(new WriteQueue(_inFlight, _waiting.Sum(p => p.Rows)));

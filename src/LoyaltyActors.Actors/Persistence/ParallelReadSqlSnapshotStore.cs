@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Persistence.Sql.Snapshot;
@@ -54,8 +55,19 @@ public sealed class ParallelReadSqlSnapshotStore : SqlSnapshotStore
         return base.SaveAsync(metadata, snapshot, cancellationToken);
     }
 
+    private ICancelable? _nudge;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _nudge = MailboxNudge.Start(Context);
+    }
+
+    protected override bool ReceivePluginInternal(object message) => message is MailboxNudge || base.ReceivePluginInternal(message);
+
     protected override void PostStop()
     {
+        _nudge?.Cancel();
         try
         {
             base.PostStop();
