@@ -63,8 +63,13 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     private readonly Dictionary<string, Invoice> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Source, long Line)> _closed = new(StringComparer.Ordinal);
 
-    /// <summary>Per customer, per StockCode: the customer's orders holding it, oldest first, with units not yet returned.</summary>
-    private readonly Dictionary<string, Dictionary<string, List<Holding>>> _holdings = new(StringComparer.Ordinal);
+    /// <summary>Per customer and StockCode: the customer's orders holding it with units not yet returned.</summary>
+    private readonly Holdings _holdings = new();
+
+    /// <summary>The order ids of <see cref="_holdings"/>, by number.</summary>
+    private readonly List<string> _orderIds = [];
+
+    private readonly List<(int Order, int Units)> _taken = [];
 
     // Each distinct CustomerID and StockCode becomes a string once, with the verdict of its id check.
     private readonly CheckedIds _customerIds = new("CustomerID", limits);
@@ -312,9 +317,9 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     {
         parsed = default;
         if (!TryNormalizeCustomer(row.CustomerId, out var whole)) return $"CustomerID: {ReplayChecks.Quote(row.CustomerId.ToString())} is not a whole number";
-        var customer = _customerIds.Get(whole, out var customerError);
+        var customer = _customerIds.Get(whole, out var customerError, out var customerNo);
         if (customerError is not null) return customerError;
-        var sku = _skus.Get(row.StockCode, out var skuError);
+        var sku = _skus.Get(row.StockCode, out var skuError, out var skuNo);
         if (skuError is not null) return skuError;
         if (!int.TryParse(row.Quantity, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var qty))
             return $"Quantity: {ReplayChecks.Quote(row.Quantity.ToString())} is not a whole number";
@@ -322,7 +327,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             return $"UnitPrice: {ReplayChecks.Quote(row.UnitPrice.ToString())} is not a number";
         if (CachedDate(row.InvoiceDate) is not { } at)
             return $"InvoiceDate: {ReplayChecks.Quote(row.InvoiceDate.ToString())} is not a date and time yyyy-MM-dd HH:mm:ss";
-        parsed = new Parsed(row, customer, sku, qty, price, at);
+        parsed = new Parsed(row, customer, customerNo, sku, skuNo, qty, price, at);
         return null;
     }
 
@@ -380,13 +385,12 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         }
 
         var lines = new List<PurchaseLineInput>(rows.Count);
-        if (!_holdings.TryGetValue(customer, out var bySku)) _holdings[customer] = bySku = new(StringComparer.Ordinal);
+        var order = _orderIds.Count;
+        _orderIds.Add(invoiceNo);
         foreach (var r in rows)
         {
             lines.Add(new PurchaseLineInput(r.Sku, "", r.Quantity, r.UnitPrice));
-            if (!bySku.TryGetValue(r.Sku, out var orders)) bySku[r.Sku] = orders = [];
-            if (orders.Count > 0 && string.Equals(orders[^1].OrderId, invoiceNo, StringComparison.Ordinal)) orders[^1].Remaining += r.Quantity;
-            else orders.Add(new Holding(invoiceNo, r.Quantity));
+            _holdings.Add(r.CustomerNo, r.SkuNo, order, r.Quantity);
         }
 
         var command = new RecordPurchase(eventId, customer, rows[0].At, invoiceNo, Channel, lines);
@@ -398,13 +402,10 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     {
         // Per original order, in order of first allocation: its return lines (per SKU) and the rows it accounts for.
         var returns = new List<(string OrderId, List<(string Sku, int Qty)> Lines, Row First, int Rows)>();
-        var bySku = _holdings.GetValueOrDefault(customer);
         foreach (var r in rows)
         {
             var units = -r.Quantity;
-            var orders = bySku?.GetValueOrDefault(r.Sku);
-            long available = 0;
-            if (orders is not null) foreach (var h in orders) available += h.Remaining;
+            var available = _holdings.Available(r.CustomerNo, r.SkuNo);
             if (available < units)
             {
                 _out.Add(ReplayItem.Reject(r.Row.Source, r.Row.Line, 1,
@@ -414,17 +415,15 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             }
 
             var counted = false;
-            for (var i = orders!.Count - 1; i >= 0 && units > 0; i--)
+            _taken.Clear();
+            _holdings.Take(r.CustomerNo, r.SkuNo, units, _taken);
+            foreach (var (order, take) in _taken)
             {
-                var h = orders[i];
-                var take = Math.Min(units, h.Remaining);
-                if (take == 0) continue;
-                h.Remaining -= take;
-                units -= take;
-                var at = returns.FindIndex(x => x.OrderId == h.OrderId);
+                var orderId = _orderIds[order];
+                var at = returns.FindIndex(x => x.OrderId == orderId);
                 if (at < 0)
                 {
-                    returns.Add((h.OrderId, [], r.Row, 0));
+                    returns.Add((orderId, [], r.Row, 0));
                     at = returns.Count - 1;
                 }
 
@@ -438,8 +437,6 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
                     counted = true;
                 }
             }
-
-            orders.RemoveAll(h => h.Remaining == 0);
         }
 
         foreach (var (orderId, lines, first, count) in returns)
@@ -491,7 +488,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         private ReadOnlySpan<char> Field(int i) => _chars.AsSpan(_at[i].Start, _at[i].Length);
     }
 
-    private readonly record struct Parsed(Row Row, string Customer, string Sku, int Quantity, decimal UnitPrice, Instant At);
+    private readonly record struct Parsed(Row Row, string Customer, int CustomerNo, string Sku, int SkuNo, int Quantity, decimal UnitPrice, Instant At);
 
     private sealed class Invoice
     {
@@ -515,11 +512,5 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             Open = false;
             Rows.Clear();
         }
-    }
-
-    private sealed class Holding(string orderId, int remaining)
-    {
-        public string OrderId { get; } = orderId;
-        public int Remaining { get; set; } = remaining;
     }
 }

@@ -42,16 +42,20 @@ internal static class ReplayChecks
 
 /// <summary>
 /// The ids of one column of a replay: each distinct text becomes one string, checked once with
-/// <see cref="ReplayChecks.Id"/>; every later row with the same text gets that string and that verdict.
+/// <see cref="ReplayChecks.Id"/>, and numbered in order of first appearance; every later row with the same text gets
+/// that string, that verdict and that number.
 /// </summary>
 internal sealed class CheckedIds(string field, WireLimits limits)
 {
-    private readonly Dictionary<string, string?> _known = new(StringComparer.Ordinal);
-    private Dictionary<string, string?>.AlternateLookup<ReadOnlySpan<char>> _byText;
+    private readonly Dictionary<string, (string? Error, int Number)> _known = new(StringComparer.Ordinal);
+    private Dictionary<string, (string? Error, int Number)>.AlternateLookup<ReadOnlySpan<char>> _byText;
     private bool _lookupMade;
 
     /// <summary>The one string of <paramref name="text"/>; <paramref name="error"/> is null when it is a valid id.</summary>
-    public string Get(ReadOnlySpan<char> text, out string? error)
+    public string Get(ReadOnlySpan<char> text, out string? error) => Get(text, out error, out _);
+
+    /// <summary>As <see cref="Get(ReadOnlySpan{char}, out string?)"/>, with the id's number (0, 1, … in order of first appearance).</summary>
+    public string Get(ReadOnlySpan<char> text, out string? error, out int number)
     {
         if (!_lookupMade)
         {
@@ -59,10 +63,16 @@ internal sealed class CheckedIds(string field, WireLimits limits)
             _lookupMade = true;
         }
 
-        if (_byText.TryGetValue(text, out var value, out error)) return value;
+        if (_byText.TryGetValue(text, out var value, out var known))
+        {
+            (error, number) = known;
+            return value;
+        }
+
         value = text.ToString();
         error = ReplayChecks.Id(field, value, limits);
-        _known.Add(value, error);
+        number = _known.Count;
+        _known.Add(value, (error, number));
         return value;
     }
 }

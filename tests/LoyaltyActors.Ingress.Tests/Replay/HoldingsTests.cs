@@ -1,0 +1,85 @@
+using LoyaltyActors.Ingress.Replay;
+using Xunit;
+
+namespace LoyaltyActors.Ingress.Tests.Replay;
+
+/// <summary>
+/// <see cref="Holdings"/> (flat arrays, chained slots, a free list) against the plain model it replaced: per
+/// (customer, SKU) a list of (order, units left), oldest first, the last one topped up when the same order adds again,
+/// taken newest first, emptied entries removed.
+/// </summary>
+public sealed class HoldingsTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Random_purchases_and_cancellations_allocate_as_the_list_model(int seed)
+    {
+        var random = new Random(seed);
+        var holdings = new Holdings();
+        var model = new Dictionary<(int, int), List<(int Order, int Left)>>();
+        // Small numbers collide often; the large ones check that distinct pairs never share an entry.
+        int[] customers = [0, 1, 2, 7, 65_536, int.MaxValue];
+        int[] skus = [0, 1, 3, 65_536, int.MaxValue - 1];
+        var order = 0;
+        var taken = new List<(int Order, int Units)>();
+
+        for (var step = 0; step < 20_000; step++)
+        {
+            var c = customers[random.Next(customers.Length)];
+            var s = skus[random.Next(skus.Length)];
+            if (random.Next(3) > 0)
+            {
+                if (random.Next(4) == 0) order++; // mostly several lines of one order, then the next
+                var units = random.Next(1, 6);
+                holdings.Add(c, s, order, units);
+                var list = model.TryGetValue((c, s), out var l) ? l : model[(c, s)] = [];
+                if (list.Count > 0 && list[^1].Order == order) list[^1] = (order, list[^1].Left + units);
+                else list.Add((order, units));
+            }
+            else
+            {
+                var list = model.GetValueOrDefault((c, s)) ?? [];
+                long available = list.Sum(h => (long)h.Left);
+                Assert.Equal(available, holdings.Available(c, s));
+                if (available == 0) continue;
+                var want = random.Next(1, (int)available + 1);
+                taken.Clear();
+                holdings.Take(c, s, want, taken);
+
+                var expected = new List<(int, int)>();
+                for (var i = list.Count - 1; i >= 0 && want > 0; i--)
+                {
+                    var take = Math.Min(want, list[i].Left);
+                    list[i] = (list[i].Order, list[i].Left - take);
+                    want -= take;
+                    expected.Add((list[i].Order, take));
+                }
+
+                list.RemoveAll(h => h.Left == 0);
+                Assert.Equal(expected, taken);
+            }
+
+            Assert.Equal(model.Values.Sum(l => l.Count), holdings.Count);
+        }
+
+        foreach (var c in customers)
+            foreach (var s in skus)
+                Assert.Equal(model.GetValueOrDefault((c, s))?.Sum(h => (long)h.Left) ?? 0, holdings.Available(c, s));
+    }
+
+    [Fact]
+    public void Nothing_bought_is_nothing_available_and_nothing_taken()
+    {
+        var holdings = new Holdings();
+        holdings.Add(1, 2, 0, 3);
+        var taken = new List<(int Order, int Units)>();
+        holdings.Take(2, 1, 1, taken);
+        Assert.Empty(taken);
+        Assert.Equal(0, holdings.Available(2, 1));
+        Assert.Equal(3, holdings.Available(1, 2));
+    }
+}
