@@ -27,7 +27,10 @@ public abstract record Decision
     /// </summary>
     public sealed record Accepted(CustomerEvent Event) : Decision
     {
-        public IReadOnlyList<CustomerEvent> Events { get; init; } = [Event];
+        // Set by most decisions; the one-event list of the others is made only when asked for.
+        private readonly IReadOnlyList<CustomerEvent>? _events;
+
+        public IReadOnlyList<CustomerEvent> Events { get => _events ?? [Event]; init => _events = value; }
 
         /// <summary>
         /// The decided state with <see cref="Events"/> applied in order, as the decider folded them while deciding; null
@@ -227,14 +230,13 @@ public static class CustomerDecider
         CustomerState before, CustomerState after, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events, int from)
     {
         if (program.Rewards.IsDefaultOrEmpty) return after;
-        var upgrades = events.Skip(from).OfType<TierChanged>().Where(t => t.Reason == "upgrade").ToList();
         foreach (var rule in program.Rewards)
         {
             string? why = rule.When switch
             {
                 RewardTrigger.Balance when before.PointsBalance < rule.Threshold && after.PointsBalance >= rule.Threshold =>
                     $"points balance {before.PointsBalance} -> {after.PointsBalance} crossed {rule.Threshold}",
-                RewardTrigger.TierUpgrade when upgrades.FirstOrDefault(t => rule.Tier is null || t.To == rule.Tier) is { } up =>
+                RewardTrigger.TierUpgrade when FirstUpgrade(events, from, rule.Tier) is { } up =>
                     $"tier {up.From} -> {up.To}",
                 RewardTrigger.Loyalty when CustomerProfileBuilder.Loyalty(before, program.LoyaltyWeights) < (double)rule.Threshold
                                            && CustomerProfileBuilder.Loyalty(after, program.LoyaltyWeights) >= (double)rule.Threshold =>
@@ -248,6 +250,15 @@ public static class CustomerDecider
         }
 
         return after;
+    }
+
+    /// <summary>The first upgrade among <paramref name="events"/> from index <paramref name="from"/> on, to <paramref name="tier"/> when given.</summary>
+    private static TierChanged? FirstUpgrade(List<CustomerEvent> events, int from, string? tier)
+    {
+        for (var i = from; i < events.Count; i++)
+            if (events[i] is TierChanged { Reason: "upgrade" } t && (tier is null || t.To == tier))
+                return t;
+        return null;
     }
 
     /// <summary>Persists the customer's next wake-up (first lot expiry, tier review or win-back day) when it changed; returns the state after it.</summary>
