@@ -38,6 +38,8 @@ internal sealed class BenchChild : IAsyncDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         info.Environment["DOTNET_TieredPGO"] = "0";
+        // As every launcher we ship: the runtime settings only the environment can carry (kept when the caller set them).
+        RuntimeTuning.ApplyTo(info.Environment);
         return info;
     }
 

@@ -65,6 +65,12 @@ public static class ServeCommand
         Console.WriteLine($"loyalty: listening on tcp://{tcp} (TCP)");
         log.LogInformation("Listening on tcp://{Address} (TCP)", tcp);
         Console.Out.Flush();
+        if (RuntimeTuning.Advice() is { } advice)
+        {
+            await Console.Error.WriteLineAsync(advice);
+            log.LogWarning("{Advice}", advice);
+        }
+
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }

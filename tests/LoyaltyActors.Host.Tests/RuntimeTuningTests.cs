@@ -1,0 +1,61 @@
+using System.Text.Json;
+using LoyaltyActors.Host.Bench;
+using LoyaltyActors.Tests;
+using Xunit;
+
+namespace LoyaltyActors.Host.Tests;
+
+/// <summary>
+/// The runtime settings only the environment can carry (<see cref="RuntimeTuning"/>) reach every process we launch:
+/// the bench's servers and replays, <c>dotnet run</c> (launchSettings.json) and the scripts that start servers.
+/// </summary>
+public sealed class RuntimeTuningTests
+{
+    [Fact]
+    public void Applying_sets_what_is_missing_or_empty_and_keeps_what_the_caller_chose()
+    {
+        var missing = new Dictionary<string, string?>();
+        var empty = new Dictionary<string, string?> { [RuntimeTuning.CallCountingDelay] = "" };
+        var chosen = new Dictionary<string, string?> { [RuntimeTuning.CallCountingDelay] = "100" };
+
+        RuntimeTuning.ApplyTo(missing);
+        RuntimeTuning.ApplyTo(empty);
+        RuntimeTuning.ApplyTo(chosen);
+
+        Assert.Equal("0", missing[RuntimeTuning.CallCountingDelay]);
+        Assert.Equal("0", empty[RuntimeTuning.CallCountingDelay]);
+        Assert.Equal("100", chosen[RuntimeTuning.CallCountingDelay]);
+    }
+
+    [Fact]
+    public void A_bench_child_runs_with_every_setting()
+    {
+        var info = BenchChild.StartInfo(new Dictionary<string, string>(), "serve");
+
+        foreach (var (name, value) in RuntimeTuning.Environment)
+        {
+            // The test process may run with its own value; the child keeps it then, as an operator's A/B run would.
+            var own = Environment.GetEnvironmentVariable(name);
+            Assert.Equal(string.IsNullOrEmpty(own) ? value : own, info.Environment[name]);
+        }
+    }
+
+    [Fact]
+    public void Dotnet_run_and_the_server_scripts_set_every_setting()
+    {
+        var root = TestData.RepoRoot;
+        using var launch = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "src", "LoyaltyActors.Host", "Properties", "launchSettings.json")));
+        var profiles = launch.RootElement.GetProperty("profiles").EnumerateObject().ToArray();
+        Assert.NotEmpty(profiles);
+        foreach (var profile in profiles)
+        foreach (var (name, value) in RuntimeTuning.Environment)
+            Assert.Equal(value, profile.Value.GetProperty("environmentVariables").GetProperty(name).GetString());
+
+        foreach (var script in new[] { "cluster-up.sh", "bench-ingest.sh" })
+        {
+            var text = File.ReadAllText(Path.Combine(root, "scripts", script));
+            foreach (var (name, value) in RuntimeTuning.Environment)
+                Assert.Contains($"export {name}=\"${{{name}:-{value}}}\"", text);
+        }
+    }
+}
