@@ -5,7 +5,8 @@ using NodaTime;
 namespace LoyaltyActors.Domain.Customers;
 
 /// <summary>One line of a recorded order and how much of it has gone back.</summary>
-public sealed record OrderLine(string Sku, int Qty, decimal UnitPrice, long Points, int ReturnedQty, long PointsReversed)
+/// <remarks>A struct held inline in its order's array: a customer keeps every order line for as long as it may come back.</remarks>
+public readonly record struct OrderLine(string Sku, int Qty, decimal UnitPrice, long Points, int ReturnedQty, long PointsReversed)
 {
     public int RemainingQty => Qty - ReturnedQty;
 }
