@@ -45,24 +45,48 @@ internal static class ReplayInput
 /// Reads one UTF-8 text file line by line (LF, CRLF or CR), counting physical lines and bytes. Lines are decoded into
 /// a buffer of its own: <see cref="TryReadLineSpan"/> hands out a view of it without a string.
 /// </summary>
+/// <remarks>
+/// It decodes as <see cref="StreamReader"/> with BOM detection would: a UTF-8 BOM is skipped, invalid bytes become
+/// U+FFFD, and a file starting with a UTF-16 or UTF-32 BOM is read through a <see cref="StreamReader"/>. Its byte and
+/// char buffers come from the array pools and go back at <see cref="Dispose"/>: a replay of a folder opens hundreds of
+/// files, and a reader's own buffers per file were a sixth of what a replay allocated.
+/// </remarks>
 internal sealed class LineCursor : IDisposable
 {
+    private const int BufferSize = 1 << 15;
+
     private readonly FileStream _stream;
-    private readonly StreamReader _reader;
+    private readonly StreamReader? _reader; // only for a UTF-16 or UTF-32 file
+    private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
     private readonly long _before;
-    private char[] _buffer = ArrayPool<char>.Shared.Rent(1 << 15);
+    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private int _byteStart;
+    private int _byteEnd;
+    private bool _bytesDone;
+    private char[] _buffer = ArrayPool<char>.Shared.Rent(BufferSize);
     private int _start;
     private int _end;
     private bool _eof;
 
     public LineCursor(string path, long bytesBefore)
     {
-        // Buffered once, by the reader; its buffers stay under the large object heap's threshold (a replay opens many files).
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        _reader = new StreamReader(_stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 15);
         _before = bytesBefore;
         Name = Path.GetFileName(path);
         Length = _stream.Length;
+        ReadBytes();
+        var head = _bytes.AsSpan(0, _byteEnd);
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            _byteStart = 3;
+        }
+        else if (head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) ||
+                 head.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
+        {
+            _stream.Position = 0;
+            _byteStart = _byteEnd = 0;
+            _reader = new StreamReader(_stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: BufferSize);
+        }
     }
 
     /// <summary>The file name, without its folder.</summary>
@@ -138,7 +162,7 @@ internal sealed class LineCursor : IDisposable
     private void Fill()
     {
         var unread = _end - _start;
-        if (unread == _buffer.Length)
+        if (_buffer.Length - unread < 2) // room for at least a surrogate pair
         {
             var larger = ArrayPool<char>.Shared.Rent(_buffer.Length * 2);
             _buffer.AsSpan().CopyTo(larger);
@@ -152,17 +176,37 @@ internal sealed class LineCursor : IDisposable
 
         _start = 0;
         _end = unread;
-        var read = _reader.Read(_buffer, _end, _buffer.Length - _end);
-        if (read == 0) _eof = true;
-        _end += read;
+        var decoded = _reader is not null ? _reader.Read(_buffer, _end, _buffer.Length - _end) : Decode(_buffer.AsSpan(_end));
+        if (decoded == 0) _eof = true;
+        _end += decoded;
+    }
+
+    /// <summary>Decodes at least one char into <paramref name="into"/> (which holds at least two), reading bytes as needed; 0 at the end of the file.</summary>
+    private int Decode(Span<char> into)
+    {
+        while (true)
+        {
+            if (_byteStart == _byteEnd && !_bytesDone) ReadBytes();
+            _decoder.Convert(_bytes.AsSpan(_byteStart, _byteEnd - _byteStart), into, flush: _bytesDone, out var used, out var chars, out _);
+            _byteStart += used;
+            if (chars > 0 || _bytesDone) return chars;
+        }
+    }
+
+    private void ReadBytes()
+    {
+        _byteStart = 0;
+        _byteEnd = _stream.Read(_bytes, 0, _bytes.Length);
+        if (_byteEnd == 0) _bytesDone = true;
     }
 
     public void Dispose()
     {
-        _reader.Dispose();
+        _reader?.Dispose();
         _stream.Dispose();
-        if (_buffer.Length == 0) return;
-        ArrayPool<char>.Shared.Return(_buffer);
+        if (_buffer.Length > 0) ArrayPool<char>.Shared.Return(_buffer);
+        if (_bytes.Length > 0) ArrayPool<byte>.Shared.Return(_bytes);
         _buffer = [];
+        _bytes = [];
     }
 }
