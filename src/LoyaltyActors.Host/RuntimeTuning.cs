@@ -3,7 +3,8 @@ namespace LoyaltyActors.Host;
 /// <summary>
 /// Runtime settings the engine is meant to run with that .NET reads only from the process environment (no
 /// runtimeconfig.json knob exists for them), so every launcher we ship sets them: <c>dotnet run</c> through
-/// launchSettings.json, the scripts, and <c>loyalty bench</c> for the servers and replays it starts.
+/// launchSettings.json, the scripts, and <c>loyalty bench</c> for the servers it starts (not for its replays, which
+/// are over before the recompiled code pays for itself).
 /// </summary>
 /// <remarks>
 /// <c>DOTNET_TC_CallCountingDelayMs=0</c>: by default tiered compilation starts counting calls of tier-0 methods only

@@ -7,7 +7,7 @@ namespace LoyaltyActors.Host.Tests;
 
 /// <summary>
 /// The runtime settings only the environment can carry (<see cref="RuntimeTuning"/>) reach every process we launch:
-/// the bench's servers and replays, <c>dotnet run</c> (launchSettings.json) and the scripts that start servers.
+/// the bench's servers (not its replays), <c>dotnet run</c> (launchSettings.json) and the scripts that start servers.
 /// </summary>
 public sealed class RuntimeTuningTests
 {
@@ -37,6 +37,20 @@ public sealed class RuntimeTuningTests
             // The test process may run with its own value; the child keeps it then, as an operator's A/B run would.
             var own = Environment.GetEnvironmentVariable(name);
             Assert.Equal(string.IsNullOrEmpty(own) ? value : own, info.Environment[name]);
+        }
+    }
+
+    [Fact]
+    public void A_bench_replay_runs_without_them_unless_asked()
+    {
+        var plain = BenchChild.StartInfo(new Dictionary<string, string>(), "replay", "input", "--format", "cdnow");
+        var asked = BenchChild.StartInfo(new Dictionary<string, string>(RuntimeTuning.Environment), "replay", "input");
+
+        // Whatever this test process runs with, the plain replay child does not inherit it.
+        foreach (var (name, value) in RuntimeTuning.Environment)
+        {
+            Assert.False(plain.Environment.ContainsKey(name), name);
+            Assert.Equal(value, asked.Environment[name]);
         }
     }
 
