@@ -73,7 +73,9 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         var customer = Touch(command.CustomerId);
 
         var decision = CustomerDecider.Decide(customer.State, command, _settings.Program);
-        _current.Outcomes.Add((item, Outcome(command.EventId, decision)));
+        // The outcome keeps where the item came from, not its command: a purchase's lines are garbage once decided, rather
+        // than held (and copied by every collection) until the transaction commits and the outcome is counted.
+        _current.Outcomes.Add((item with { Command = null }, Outcome(command.EventId, decision)));
         if (decision is Decision.Accepted accepted)
         {
             customer.State = accepted.After ?? customer.State.ApplyAll(accepted.Events);
