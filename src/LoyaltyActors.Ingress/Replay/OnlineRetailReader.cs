@@ -47,13 +47,17 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     private static readonly string[] Required = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"];
 
-    private static readonly LocalDateTimePattern[] DatePatterns =
-    [
-        LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm:ss"),
-        LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm"),
-        LocalDateTimePattern.CreateWithInvariantCulture("M/d/uuuu H:mm"),
-        LocalDateTimePattern.CreateWithInvariantCulture("M/d/uuuu H:mm:ss"),
-    ];
+    /// <summary>The InvoiceDate layouts, tried in order (built at first need: the common one is read without them).</summary>
+    private static class DatePatterns
+    {
+        public static readonly LocalDateTimePattern[] All =
+        [
+            LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm:ss"),
+            LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm"),
+            LocalDateTimePattern.CreateWithInvariantCulture("M/d/uuuu H:mm"),
+            LocalDateTimePattern.CreateWithInvariantCulture("M/d/uuuu H:mm:ss"),
+        ];
+    }
 
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
 
@@ -358,13 +362,41 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     internal static Instant? ParseDate(string text)
     {
-        foreach (var pattern in DatePatterns)
+        if (TryReadIsoLocal(text, out var local)) return London.ResolveLocal(local, Resolvers.LenientResolver).ToInstant();
+        foreach (var pattern in DatePatterns.All)
         {
             var result = pattern.Parse(text);
             if (result.Success) return London.ResolveLocal(result.Value, Resolvers.LenientResolver).ToInstant();
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>yyyy-MM-dd HH:mm:ss</c> or <c>yyyy-MM-dd HH:mm</c> (years 1000–9999, hours 0–23) read digit by digit, as the
+    /// first two <see cref="DatePatterns"/> would read it; anything else, valid or not, is left to them.
+    /// </summary>
+    internal static bool TryReadIsoLocal(ReadOnlySpan<char> text, out LocalDateTime local)
+    {
+        local = default;
+        if (text.Length is not (16 or 19) || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':') return false;
+        if (text.Length == 19 && text[16] != ':') return false;
+        if (!Digits2(text, 0, out var century) || !Digits2(text, 2, out var yy) || !Digits2(text, 5, out var month) ||
+            !Digits2(text, 8, out var day) || !Digits2(text, 11, out var hour) || !Digits2(text, 14, out var minute)) return false;
+        var second = 0;
+        if (text.Length == 19 && !Digits2(text, 17, out second)) return false;
+        var year = century * 100 + yy;
+        if (year < 1000 || month is < 1 or > 12 || day < 1 || day > CalendarSystem.Iso.GetDaysInMonth(year, month) ||
+            hour > 23 || minute > 59 || second > 59) return false;
+        local = new LocalDateTime(year, month, day, hour, minute, second);
+        return true;
+
+        static bool Digits2(ReadOnlySpan<char> t, int at, out int value)
+        {
+            int a = t[at] - '0', b = t[at + 1] - '0';
+            value = a * 10 + b;
+            return (uint)a <= 9 && (uint)b <= 9;
+        }
     }
 
     private void Reject(List<Row> rows, string reason) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Wire;
 using LoyaltyActors.Ingress.Replay;
@@ -380,6 +381,30 @@ public sealed class ReplayReaderTests : IDisposable
     [InlineData("2011-10-30 01:30:00", 2011, 10, 30, 0, 30)]  // ambiguous: lenient → the earlier (BST)
     public void Invoice_dates_are_uk_local_time(string text, int y, int mo, int d, int h, int mi) =>
         Assert.Equal(Instant.FromUtc(y, mo, d, h, mi), OnlineRetailReader.ParseDate(text));
+
+    [Fact]
+    public void Invoice_dates_read_without_a_pattern_are_what_the_pattern_reads()
+    {
+        // Fields around and beyond their ranges (month 13, 31 February, hour 24, minute 60, year 0999), now and then a
+        // non-digit, with and without seconds: whatever the digit reader accepts, the pattern accepts with the same value.
+        var random = new Random(7);
+        var withSeconds = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm:ss");
+        var withoutSeconds = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm");
+        var read = 0;
+        for (var i = 0; i < 100_000; i++)
+        {
+            string Field(int below, int width) =>
+                random.Next(60) == 0 ? new string('x', width) : random.Next(below).ToString(new string('0', width), CultureInfo.InvariantCulture);
+            var text = $"{Field(10_000, 4)}-{Field(14, 2)}-{Field(33, 2)} {Field(26, 2)}:{Field(62, 2)}" + (random.Next(2) == 0 ? ":" + Field(62, 2) : "");
+            var pattern = (text.Length == 19 ? withSeconds : withoutSeconds).Parse(text);
+            if (!OnlineRetailReader.TryReadIsoLocal(text, out var local)) continue;
+            read++;
+            Assert.True(pattern.Success, text);
+            Assert.Equal(pattern.Value, local);
+        }
+
+        Assert.InRange(read, 30_000, 100_000);
+    }
 
     [Theory]
     [InlineData("17850.0", "17850")]
