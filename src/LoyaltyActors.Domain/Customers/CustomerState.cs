@@ -303,9 +303,7 @@ public sealed record CustomerState(
         if (points - pay > 0)
         {
             var lot = new PointsLot(p.OrderId, p.OccurredAt, p.ExpiresAt, points, points - pay);
-            var at = 0;
-            while (at < lots.Length && SpendsBefore(lots[at], lot)) at++;
-            lots = lots.Insert(at, lot);
+            lots = lots.Insert(InsertAt(lots, lot), lot);
         }
 
         return this with
@@ -323,6 +321,24 @@ public sealed record CustomerState(
             _eventIds = seen,
             LastEventAt = lastAt,
         };
+    }
+
+    /// <summary>
+    /// Where <paramref name="lot"/> goes in <paramref name="lots"/> (kept in spending order): after every lot that spends
+    /// before it. A binary search: a customer has a lot per purchase, and lots earned at one instant (a batch of a till's
+    /// day) are told apart by their order ids, a string comparison each.
+    /// </summary>
+    private static int InsertAt(ImmutableArray<PointsLot> lots, PointsLot lot)
+    {
+        int low = 0, high = lots.Length; // lots[..low] spend before it, lots[high..] do not
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            if (SpendsBefore(lots[mid], lot)) low = mid + 1;
+            else high = mid;
+        }
+
+        return low;
     }
 
     private static bool SpendsBefore(PointsLot a, PointsLot b) =>
