@@ -99,7 +99,10 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         return _current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction;
     }
 
-    /// <summary>Outcomes whose transaction committed (or that needed no write and were decided before one that did), in input order.</summary>
+    /// <summary>
+    /// Outcomes whose transaction committed (or that needed no write and were decided before one that did), in input order;
+    /// each with its item as read, less the command (where it came from, its rows and event id are what is counted).
+    /// </summary>
     public IEnumerable<(ReplayItem Item, EventOutcome Outcome)> TakeDurable()
     {
         while (_committed.TryDequeue(out var done))
