@@ -93,9 +93,11 @@ internal sealed class Holdings
     }
 
     /// <summary>The newest slot of the pair, or -1 when it holds nothing (without adding the pair).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Head(int customer, int sku) =>
         customer >= 0 && customer < _customers.Length && _customers[customer] is { } table ? table.Find(sku) : -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int NewSlot()
     {
         if (_free >= 0)
@@ -128,6 +130,7 @@ internal sealed class Holdings
         private int _count;
 
         /// <summary>The newest slot of <paramref name="sku"/>, or -1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Find(int sku)
         {
             var mask = _entries.Length - 1;
@@ -140,6 +143,7 @@ internal sealed class Holdings
         }
 
         /// <summary>The newest slot of <paramref name="sku"/> to read or set; a new SKU gets an entry holding -1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ref int HeadOf(int sku)
         {
             if (2 * (_count + 1) > _entries.Length) Grow();
@@ -155,6 +159,7 @@ internal sealed class Holdings
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Grow()
         {
             var old = _entries;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using LoyaltyActors.Domain.Wire;
 
 namespace LoyaltyActors.Ingress.Replay;
@@ -47,32 +48,61 @@ internal static class ReplayChecks
 /// </summary>
 internal sealed class CheckedIds(string field, WireLimits limits)
 {
-    private readonly Dictionary<string, (string? Error, int Number)> _known = new(StringComparer.Ordinal);
-    private Dictionary<string, (string? Error, int Number)>.AlternateLookup<ReadOnlySpan<char>> _byText;
-    private bool _lookupMade;
+    // Open addressing over the ids' text, at most half full: a lookup by span hashes with string.GetHashCode (randomized per
+    // process, so no file can be made to collide) and compares characters, all precompiled code. A generic dictionary's
+    // span lookup is instantiated for this program and runs unoptimized for much of a short replay.
+    private int[] _slots = new int[256]; // index + 1 into the arrays below; 0: empty
+    private string[] _ids = new string[128];
+    private string?[] _errors = new string?[128];
+    private int[] _hashes = new int[128];
+    private int _count;
 
     /// <summary>The one string of <paramref name="text"/>; <paramref name="error"/> is null when it is a valid id.</summary>
     public string Get(ReadOnlySpan<char> text, out string? error) => Get(text, out error, out _);
 
     /// <summary>As <see cref="Get(ReadOnlySpan{char}, out string?)"/>, with the id's number (0, 1, … in order of first appearance).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Get(ReadOnlySpan<char> text, out string? error, out int number)
     {
-        if (!_lookupMade)
+        var hash = string.GetHashCode(text);
+        var mask = _slots.Length - 1;
+        var i = hash & mask;
+        for (; _slots[i] != 0; i = (i + 1) & mask)
         {
-            _byText = _known.GetAlternateLookup<ReadOnlySpan<char>>();
-            _lookupMade = true;
+            var at = _slots[i] - 1;
+            if (_hashes[at] != hash || !text.SequenceEqual(_ids[at])) continue;
+            error = _errors[at];
+            number = at;
+            return _ids[at];
         }
 
-        if (_byText.TryGetValue(text, out var value, out var known))
-        {
-            (error, number) = known;
-            return value;
-        }
-
-        value = text.ToString();
+        var value = text.ToString();
         error = ReplayChecks.Id(field, value, limits);
-        number = _known.Count;
-        _known.Add(value, (error, number));
+        number = _count;
+        if (_count == _ids.Length)
+        {
+            Array.Resize(ref _ids, _count * 2);
+            Array.Resize(ref _errors, _count * 2);
+            Array.Resize(ref _hashes, _count * 2);
+        }
+
+        _ids[_count] = value;
+        _errors[_count] = error;
+        _hashes[_count] = hash;
+        _slots[i] = ++_count;
+        if (2 * _count > _slots.Length) Rehash();
         return value;
+    }
+
+    private void Rehash()
+    {
+        _slots = new int[_slots.Length * 2];
+        var mask = _slots.Length - 1;
+        for (var at = 0; at < _count; at++)
+        {
+            var i = _hashes[at] & mask;
+            while (_slots[i] != 0) i = (i + 1) & mask;
+            _slots[i] = at + 1;
+        }
     }
 }
