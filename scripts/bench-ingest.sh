@@ -11,7 +11,7 @@ data=${LOYALTY_TEST_DATA:-../shared/data}
 work=$(mktemp -d /tmp/loyalty-bench.XXXXXX)
 dotnet build -c Release src/LoyaltyActors.Host -v q -nologo >/dev/null
 loyalty="dotnet src/LoyaltyActors.Host/bin/Release/net10.0/loyalty.dll"
-# The runtime setting the engine runs with that only the environment can carry (README, Running the engine).
+# The runtime setting a server runs with, set in its environment (README, Running the engine).
 export DOTNET_TC_CallCountingDelayMs="${DOTNET_TC_CallCountingDelayMs:-0}"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"

@@ -63,7 +63,7 @@ echo "cluster-up: PostgreSQL ($pg_bin) in $pgdata on 127.0.0.1:$pg_port"
 
 dotnet build src/LoyaltyActors.Host -c Release -v q -nologo >"$WORK/build.log"
 dll="$PWD/src/LoyaltyActors.Host/bin/Release/net10.0/loyalty.dll"
-# The runtime setting the engine runs with that only the environment can carry (README, Running the engine).
+# The runtime setting a server runs with, set in its environment (README, Running the engine).
 export DOTNET_TC_CallCountingDelayMs="${DOTNET_TC_CallCountingDelayMs:-0}"
 
 export Loyalty__Journal__Provider=postgresql

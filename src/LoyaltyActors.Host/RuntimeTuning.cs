@@ -1,10 +1,11 @@
 namespace LoyaltyActors.Host;
 
 /// <summary>
-/// Runtime settings the engine is meant to run with that .NET reads only from the process environment (no
-/// runtimeconfig.json knob exists for them), so every launcher we ship sets them: <c>dotnet run</c> through
-/// launchSettings.json, the scripts, and <c>loyalty bench</c> for the servers it starts (not for its replays, which
-/// are over before the recompiled code pays for itself).
+/// Runtime settings a server is meant to run with, set in the process environment by every launcher we ship:
+/// <c>dotnet run</c> through launchSettings.json, the scripts, and <c>loyalty bench</c> for the servers it starts. The
+/// runtime would also read them from runtimeconfig.json (<c>System.Runtime.TieredCompilation.CallCountingDelayMs</c>),
+/// but that file holds for every command of this one executable, and a <c>replay</c> is over before the recompiled code
+/// pays for itself.
 /// </summary>
 /// <remarks>
 /// <c>DOTNET_TC_CallCountingDelayMs=0</c>: by default tiered compilation starts counting calls of tier-0 methods only

@@ -6,7 +6,7 @@ using Xunit;
 namespace LoyaltyActors.Host.Tests;
 
 /// <summary>
-/// The runtime settings only the environment can carry (<see cref="RuntimeTuning"/>) reach every process we launch:
+/// The runtime settings a server runs with (<see cref="RuntimeTuning"/>, set in the environment) reach every process we launch:
 /// the bench's servers (not its replays), <c>dotnet run</c> (launchSettings.json) and the scripts that start servers.
 /// </summary>
 public sealed class RuntimeTuningTests

@@ -38,7 +38,7 @@ internal sealed class BenchChild : IAsyncDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         info.Environment["DOTNET_TieredPGO"] = "0";
-        // A server runs as every launcher we ship runs it: with the runtime settings only the environment can carry (kept
+        // A server runs as every launcher we ship runs it: with the runtime settings of RuntimeTuning in its environment (kept
         // when the caller set them). Any other child (a replay) runs without them unless given here: a replay is over in
         // about a second, and counting calls from its first millisecond made it recompile hot code it had no time to
         // profit from (Online Retail: +0.25 CPU-s, ~15 %, in alternating runs).
