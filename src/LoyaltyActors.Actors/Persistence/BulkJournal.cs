@@ -230,13 +230,30 @@ public sealed class BulkJournalWriter : IDisposable
         _insertSnapshot.Parameters.AddWithValue("$identifier", LoyaltySerializer.SerializerId);
     }
 
+    private SqliteTransaction? _open;
+
     /// <summary>Writes the rows and snapshots in one transaction and commits it: all of them are durable when this returns, or none.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(IReadOnlyList<BulkRow> rows, IReadOnlyList<BulkSnapshot> snapshots)
     {
-        using var tx = _connection.BeginTransaction();
-        _deleteSnapshots.Transaction = tx;
-        _insertSnapshot.Transaction = tx;
+        Append(rows, snapshots);
+        Commit();
+    }
+
+    /// <summary>
+    /// Writes the rows and snapshots into the open transaction (opening one if none is): nothing of it is durable, or seen by
+    /// another connection, before <see cref="Commit"/>; disposing the writer before then rolls it all back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Append(IReadOnlyList<BulkRow> rows, IReadOnlyList<BulkSnapshot> snapshots)
+    {
+        if (rows.Count == 0 && snapshots.Count == 0) return;
+        if (_open is null)
+        {
+            _open = _connection.BeginTransaction();
+            _deleteSnapshots.Transaction = _open;
+            _insertSnapshot.Transaction = _open;
+        }
+
         var created = _nowTicks();
         foreach (var row in rows)
         {
@@ -257,12 +274,20 @@ public sealed class BulkJournalWriter : IDisposable
             _insertSnapshot.Parameters[4].Value = BinaryCodec.ManifestOf(s.State);
             _insertSnapshot.ExecuteNonQuery();
         }
+    }
 
+    /// <summary>Commits the open transaction, if any: everything appended since the last commit is durable when this returns.</summary>
+    public void Commit()
+    {
+        if (_open is not { } tx) return;
+        _open = null;
         tx.Commit();
+        tx.Dispose();
     }
 
     public void Dispose()
     {
+        _open?.Dispose(); // rolls back what was appended and not committed
         _insert.Dispose();
         _deleteSnapshots.Dispose();
         _insertSnapshot.Dispose();

@@ -15,8 +15,9 @@ namespace LoyaltyActors.Host.Replay;
 /// actor does (<see cref="CustomerDecider.Decide(CustomerState, CustomerCommand, LoyaltyProgram)"/> against the
 /// customer's state, fold the accepted events, snapshot every <see cref="CustomerSettings.SnapshotEvery"/> events) and
 /// appends the same journal rows, in transactions of thousands of rows written by a second thread while this one
-/// decides the next. The data dir's lock makes this process the journal's only writer, which is what lets states be
-/// kept here between commands.
+/// decides the next. A transaction goes to the writer in chunks, each appended as soon as it is decided, so when the
+/// input ends only the last chunk is left to write before the last commit. The data dir's lock makes this process the
+/// journal's only writer, which is what lets states be kept here between commands.
 /// </summary>
 /// <remarks>
 /// An outcome (accepted, duplicate or rejected) is handed out by <see cref="TakeDurable"/> only after the transaction
@@ -38,11 +39,14 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     private readonly int _rowsPerTransaction;
     private readonly int _maxCustomers;
     private readonly Dictionary<string, Customer> _customers = new(StringComparer.Ordinal);
-    private readonly Channel<Transaction> _toWriter = Channel.CreateBounded<Transaction>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-    private readonly ConcurrentQueue<Transaction> _committed = new();
+    private readonly int _rowsPerChunk;
+    private readonly Channel<Chunk> _toWriter;
+    private readonly ConcurrentQueue<Chunk> _committed = new();
     private readonly Task _writing;
-    private Transaction _current = new(0);
-    private long _nextTransaction = 1;
+    private Chunk _current = new(0);
+    private long _nextChunk = 1;
+    private int _rowsInTransaction;
+    private int _outcomesInTransaction;
     private long _committedThrough = -1;
     private long _touch;
 
@@ -54,6 +58,10 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         _pseudonyms = pseudonyms;
         _rowsPerTransaction = Math.Max(1, rowsPerTransaction);
         _maxCustomers = Math.Max(1, maxCustomers);
+        _rowsPerChunk = Math.Clamp(_rowsPerTransaction / 8, 1, 1_000);
+        // As far ahead as two whole transactions, as before transactions were sent in chunks.
+        _toWriter = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(2 * (_rowsPerTransaction / _rowsPerChunk + 1))
+            { SingleReader = true, SingleWriter = true });
         _writer = journal.CreateWriter(nowTicks);
         _writing = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -64,7 +72,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     /// <summary>Decides one command as its customer's actor would, and queues the resulting rows.</summary>
     public ValueTask AddAsync(ReplayItem item, CancellationToken ct) => Add(item) ? SendAsync(ct) : ValueTask.CompletedTask;
 
-    /// <summary>Decides and queues one command; true when the transaction being built is full and must be sent.</summary>
+    /// <summary>Decides and queues one command; true when the chunk being built is full and must be sent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Add(ReplayItem item)
     {
@@ -92,11 +100,11 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
                 customer.EventsSinceSnapshot = 0;
             }
 
-            customer.LastTransaction = _current.Number;
+            customer.LastChunk = _current.Number;
         }
 
         // A run of duplicates writes nothing, but its outcomes are handed on (and states may be dropped) all the same.
-        return _current.Rows.Count >= _rowsPerTransaction || _current.Outcomes.Count >= _rowsPerTransaction;
+        return _current.Rows.Count >= _rowsPerChunk || _current.Outcomes.Count >= _rowsPerChunk;
     }
 
     /// <summary>
@@ -112,15 +120,25 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     /// <summary>Writes what is still queued and waits for it to commit; afterwards <see cref="TakeDurable"/> yields every outcome.</summary>
     public async Task CompleteAsync(CancellationToken ct)
     {
-        if (_current.Outcomes.Count > 0) await SendAsync(ct);
+        if (_current.Outcomes.Count > 0 || _rowsInTransaction > 0 || _outcomesInTransaction > 0) await SendAsync(ct, last: true);
         _toWriter.Writer.TryComplete();
         await Writing();
     }
 
-    private async ValueTask SendAsync(CancellationToken ct)
+    private async ValueTask SendAsync(CancellationToken ct, bool last = false)
     {
         var full = _current;
-        _current = new Transaction(_nextTransaction++);
+        _rowsInTransaction += full.Rows.Count;
+        _outcomesInTransaction += full.Outcomes.Count;
+        // The chunk that fills a transaction (or the last one) ends it: the writer commits after appending it.
+        if (last || _rowsInTransaction >= _rowsPerTransaction || _outcomesInTransaction >= _rowsPerTransaction)
+        {
+            full.EndsTransaction = true;
+            _rowsInTransaction = 0;
+            _outcomesInTransaction = 0;
+        }
+
+        _current = new Chunk(_nextChunk++);
         try
         {
             await _toWriter.Writer.WriteAsync(full, ct);
@@ -151,13 +169,19 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     {
         try
         {
-            await foreach (var transaction in _toWriter.Reader.ReadAllAsync())
+            var appended = new List<Chunk>();
+            await foreach (var chunk in _toWriter.Reader.ReadAllAsync())
             {
-                if (transaction.Rows.Count > 0 || transaction.Snapshots.Count > 0) _writer.Write(transaction.Rows, transaction.Snapshots);
-                transaction.Rows.Clear();
-                transaction.Snapshots.Clear();
-                Volatile.Write(ref _committedThrough, transaction.Number);
-                _committed.Enqueue(transaction);
+                _writer.Append(chunk.Rows, chunk.Snapshots);
+                chunk.Rows.Clear();
+                chunk.Snapshots.Clear();
+                appended.Add(chunk);
+                if (!chunk.EndsTransaction) continue;
+                _writer.Commit();
+                // Only now are the outcomes of the transaction's chunks durable, and its customers' states safe to drop.
+                Volatile.Write(ref _committedThrough, chunk.Number);
+                foreach (var done in appended) _committed.Enqueue(done);
+                appended.Clear();
             }
         }
         catch (Exception ex)
@@ -190,7 +214,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         if (_customers.Count <= _maxCustomers) return;
         var committed = Volatile.Read(ref _committedThrough);
         var target = _maxCustomers - _maxCustomers / 10;
-        var candidates = _customers.Where(c => c.Value.LastTransaction <= committed).OrderBy(c => c.Value.LastTouched)
+        var candidates = _customers.Where(c => c.Value.LastChunk <= committed).OrderBy(c => c.Value.LastTouched)
             .Take(_customers.Count - target).Select(c => c.Key).ToList();
         foreach (var id in candidates)
         {
@@ -228,13 +252,19 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         public CustomerState State { get; set; } = state;
         public long SequenceNr { get; set; } = sequenceNr;
         public int EventsSinceSnapshot { get; set; } = eventsSinceSnapshot;
-        public long LastTransaction { get; set; } = -1;
+        /// <summary>The chunk holding the customer's latest rows; the state may be dropped once that chunk's transaction committed.</summary>
+        public long LastChunk { get; set; } = -1;
         public long LastTouched { get; set; }
     }
 
-    private sealed class Transaction(long number)
+    /// <summary>Decided rows, snapshots and outcomes on their way to the writer; a transaction is one or more chunks in a row.</summary>
+    private sealed class Chunk(long number)
     {
         public long Number { get; } = number;
+
+        /// <summary>The writer commits after appending this chunk.</summary>
+        public bool EndsTransaction { get; set; }
+
         public List<BulkRow> Rows { get; } = [];
         public List<BulkSnapshot> Snapshots { get; } = [];
         public List<(ReplayItem Item, EventOutcome Outcome)> Outcomes { get; } = [];
