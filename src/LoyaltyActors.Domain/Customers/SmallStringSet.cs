@@ -6,13 +6,15 @@ namespace LoyaltyActors.Domain.Customers;
 /// An immutable set of strings (ordinal) kept as small as it is: <c>null</c> when empty, the string itself when it
 /// holds one, a sorted array up to <see cref="MaxArray"/> strings, an <see cref="ImmutableHashSet{T}"/> beyond.
 /// An <see cref="ImmutableHashSet{T}"/> of one string costs about a hundred bytes besides the string; a customer's
-/// event ids and categories are mostly a handful. Adding is O(log n) lookups plus a copy of at most
-/// <see cref="MaxArray"/> references while small, the hash set's O(log n) after.
+/// event ids and categories are mostly a handful, and each further string costs the hash set a node of ~64 bytes where
+/// the array holds a reference. Adding is O(log n) lookups plus a copy of at most <see cref="MaxArray"/> references while
+/// small (about what the hash set's path copy allocates), the hash set's O(log n) after. With 64 rather than 8, a
+/// customer after 40 one-line purchases holds 17.6 instead of 19.5 KB (measured on 10,000 such states).
 /// </summary>
 internal static class SmallStringSet
 {
     /// <summary>The largest set kept as a sorted array.</summary>
-    internal const int MaxArray = 8;
+    internal const int MaxArray = 64;
 
     private static readonly ImmutableHashSet<string> EmptySet = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
