@@ -40,7 +40,7 @@ public static class ReplayCommand
         };
         var bulkRows = new Option<int>("--bulk-transaction-rows")
         {
-            Description = "Bulk engine: journal rows per transaction (each commit is synced to disk before its events are counted)",
+            Description = "Bulk engine: journal rows per transaction (each commit is synced to disk before its events are counted; a transaction is written in chunks as its commands are decided)",
             DefaultValueFactory = _ => BulkReplay.DefaultRowsPerTransaction,
         };
         var config = CommonOptions.Config();
