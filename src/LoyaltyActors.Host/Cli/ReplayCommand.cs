@@ -101,7 +101,7 @@ public static class ReplayCommand
                 if (options.Journal.IsSqlite)
                 {
                     // A batch job with no one waiting on a pause: blocking collections cost less CPU than background ones, and
-                    // fewer of them (an allocation budget between collections) less again.
+                    // none at all for its first 256 MB (an allocation budget) less again.
                     System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
                     using var budget = AllocationBudget.TryStart();
                     using var journal = BulkJournal.Open(options.Journal.ConnectionString);
@@ -109,7 +109,7 @@ public static class ReplayCommand
                         () => clock.GetCurrentInstant().ToDateTimeUtc().Ticks,
                         rowsPerTransaction: result.GetValue(bulkRows), maxCustomers: result.GetValue(bulkCustomers));
                     await using var bulkRejects = OpenRejects(rejectsPath);
-                    return await RunAsync(input, fmt, bulk, loyaltyConfig.ToIngressOptions().Wire, bulkRejects, ct, budget);
+                    return await RunAsync(input, fmt, bulk, loyaltyConfig.ToIngressOptions().Wire, bulkRejects, ct);
                 }
 
                 if (engineName == "bulk")
@@ -161,7 +161,7 @@ public static class ReplayCommand
 
     /// <summary>Reads and hands every command to <paramref name="sink"/>, counting each outcome once the sink says it is durable.</summary>
     private static async Task<int> RunAsync(string input, ReplayFormat format, IReplaySink sink, WireLimits limits,
-        StreamWriter? rejects, CancellationToken ct, AllocationBudget? budget = null)
+        StreamWriter? rejects, CancellationToken ct)
     {
         var totalBytes = ReplayReader.TotalBytes(input);
         var progress = new ReplayProgress(totalBytes);
@@ -175,7 +175,6 @@ public static class ReplayCommand
         async Task Loop(Action<ReplayProgress> report)
         {
             var lastReport = Stopwatch.StartNew();
-            var added = 0L;
             var items = ReplayReader.Read(input, format, limits);
             // The bulk path decides and writes as fast as it can parse: it reads ahead on a thread of its own. The server and the
             // actors are the bottleneck of the other paths, which read on demand as before.
@@ -185,8 +184,6 @@ public static class ReplayCommand
                 progress.Read(item);
                 if (item.Command is null) progress.Count(item, new EventOutcome(item.EventId, EventOutcome.Rejected, item.Error), rejects);
                 else await sink.AddAsync(item, ct);
-
-                if ((++added & 255) == 0) budget?.Check();
 
                 if (lastReport.ElapsedMilliseconds >= 250)
                 {
