@@ -232,13 +232,6 @@ public sealed class BulkJournalWriter : IDisposable
 
     private SqliteTransaction? _open;
 
-    /// <summary>Writes the rows and snapshots in one transaction and commits it: all of them are durable when this returns, or none.</summary>
-    public void Write(IReadOnlyList<BulkRow> rows, IReadOnlyList<BulkSnapshot> snapshots)
-    {
-        Append(rows, snapshots);
-        Commit();
-    }
-
     /// <summary>
     /// Writes the rows and snapshots into the open transaction (opening one if none is): nothing of it is durable, or seen by
     /// another connection, before <see cref="Commit"/>; disposing the writer before then rolls it all back.

@@ -120,7 +120,8 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     /// <summary>Writes what is still queued and waits for it to commit; afterwards <see cref="TakeDurable"/> yields every outcome.</summary>
     public async Task CompleteAsync(CancellationToken ct)
     {
-        if (_current.Outcomes.Count > 0 || _rowsInTransaction > 0 || _outcomesInTransaction > 0) await SendAsync(ct, last: true);
+        // Rows come only with outcomes: a transaction left open has outcomes sent or still in the chunk being built.
+        if (_current.Outcomes.Count > 0 || _outcomesInTransaction > 0) await SendAsync(ct, last: true);
         _toWriter.Writer.TryComplete();
         await Writing();
     }
