@@ -90,9 +90,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal(expectedCustomers, apiSegments.Sum(s => s.Size));
         var marks = chart.Locator(".segment-mark");
         await Assertions.Expect(marks).ToHaveCountAsync(apiSegments.Count, expect);
-        var drawn = new List<(string, long)>();
-        foreach (var mark in await marks.AllAsync())
-            drawn.Add((await mark.GetAttributeAsync("data-label") ?? "", long.Parse(await mark.GetAttributeAsync("data-size") ?? "-1", CultureInfo.InvariantCulture)));
+        var drawn = await ReadPairsAsync(marks, "label", "size");
         Assert.Equal(apiSegments.Order(), drawn.Order());
 
         // Loyalty histogram: the page's bins are the API's.
@@ -101,8 +99,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         var apiBins = loyalty.GetProperty("bins").EnumerateArray().Select(b => b.GetProperty("customers").GetInt64()).ToList();
         var bars = histogram.Locator(".bin");
         await Assertions.Expect(bars).ToHaveCountAsync(apiBins.Count, expect);
-        var drawnBins = new List<long>();
-        foreach (var bar in await bars.AllAsync()) drawnBins.Add(long.Parse(await bar.GetAttributeAsync("data-customers") ?? "-1", CultureInfo.InvariantCulture));
+        var drawnBins = (await ReadPairsAsync(bars, "customers", "customers")).Select(b => b.Count).ToList();
         Assert.Equal(apiBins, drawnBins);
         Assert.Equal(expectedCustomers, drawnBins.Sum());
 
@@ -111,24 +108,18 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         // the API read at the same moment, until both agree.
         var tierPanel = page.GetByTestId("tier-distribution");
         await Assertions.Expect(tierPanel).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = (float)Patience.TotalMilliseconds });
+        // The panel redraws on every poll, and a redraw can drop rows (demoted tiers vanish), so its rows are read in one
+        // DOM evaluation, never row by row.
         var tierRows = tierPanel.Locator(".tier");
-        async Task<List<(string, long)>> DrawnTiersAsync()
-        {
-            var drawn = new List<(string, long)>();
-            foreach (var row in await tierRows.AllAsync())
-                drawn.Add((await row.GetAttributeAsync("data-tier") ?? "", long.Parse(await row.GetAttributeAsync("data-customers") ?? "-1", CultureInfo.InvariantCulture)));
-            return drawn;
-        }
-
-        var drawnTiers = await AwaitAsync<List<(string, long)>>(async () =>
+        var drawnTiers = await AwaitAsync<List<(string Label, long Count)>>(async () =>
         {
             var api = (await GetJsonAsync(host, "v1/stats/tiers")).GetProperty("tiers").EnumerateArray()
                 .Select(t => (t.GetProperty("tier").GetString()!, t.GetProperty("customers").GetInt64())).ToList();
-            var drawn = await DrawnTiersAsync();
+            var drawn = await ReadPairsAsync(tierRows, "tier", "customers");
             return drawn.SequenceEqual(api) ? drawn : null;
         }, "the tier panel to show the API's tiers");
-        Assert.Equal(expectedCustomers, drawnTiers.Sum(t => t.Item2));
-        Assert.Contains(drawnTiers, t => t.Item1 == "base");
+        Assert.Equal(expectedCustomers, drawnTiers.Sum(t => t.Count));
+        Assert.Contains(drawnTiers, t => t.Label == "base");
 
         // Rules: as many rows as the API returns for the thresholds the page shows, in the API's order.
         var minSupport = await page.InputValueAsync("#min-support");
@@ -210,6 +201,18 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException(message);
         Skip.If(true, message);
+    }
+
+    /// <summary>
+    /// Every element <paramref name="rows"/> matches, as (data-<paramref name="label"/>, data-<paramref name="count"/>),
+    /// read in one evaluation: the page redraws its panels on each poll, and a locator of the n-th row taken before a
+    /// redraw that leaves fewer rows would wait for a row that never comes.
+    /// </summary>
+    private static async Task<List<(string Label, long Count)>> ReadPairsAsync(ILocator rows, string label, string count)
+    {
+        var pairs = await rows.EvaluateAllAsync<string[][]>(
+            "(rows, names) => rows.map(r => [r.dataset[names[0]] ?? '', r.dataset[names[1]] ?? '-1'])", new[] { label, count });
+        return pairs.Select(p => (p[0], long.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
     }
 
     private static async Task<JsonElement> GetJsonAsync(LoyaltyHostProcess host, string path)
