@@ -1,4 +1,4 @@
-using LiteDB;
+using Microsoft.Data.Sqlite;
 using NodaTime;
 
 namespace LoyaltyActors.Notifications;
@@ -34,40 +34,91 @@ public sealed record DueDelivery(string DeliveryId, string NotificationId, strin
 public sealed record StoredNotification(long Sequence, string NotificationId, string Type, byte[] Body);
 
 /// <summary>
-/// The notification outbox in one LiteDB file (<c>notifications.db</c>): every notification once, keyed by its
-/// id, with the exact body that is signed and sent, and one delivery record per (notification, webhook endpoint)
-/// with its attempts, next attempt instant, status and last error. A notification and all its deliveries are
-/// written in one transaction, so after a restart each pending delivery resumes where it stopped and a
-/// delivered one is never sent again. Instants are stored as unix milliseconds.
+/// The notification outbox in one SQLite file (<c>notifications.db</c>, WAL, <c>synchronous=FULL</c>): every
+/// notification once, keyed by its id, with the exact body that is signed and sent, and one delivery row per
+/// (notification, webhook endpoint) with its attempts, next attempt instant, status and last error. A notification
+/// and all its deliveries are written in one transaction, which is on disk when <see cref="Add"/> returns (one
+/// fsync of the write-ahead log, on the calling thread), so after a restart each pending delivery resumes where it
+/// stopped and a delivered one is never sent again. Instants are stored as unix milliseconds. An outbox written by
+/// an earlier version (LiteDB) is converted on open; the old file is kept beside it as <c>notifications.db.litedb</c>.
 /// </summary>
 public sealed class NotificationOutbox : IDisposable
 {
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<NotificationRecord> _notifications;
-    private readonly ILiteCollection<DeliveryRecord> _deliveries;
-    private readonly ILiteCollection<EndpointRecord> _endpoints;
+    private const string Pending = nameof(DeliveryStatus.Pending);
+
+    private readonly SqliteConnection _db;
     private readonly object _gate = new();
     private long _lastSequence;
 
     public NotificationOutbox(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, new BsonMapper());
-        _notifications = _db.GetCollection<NotificationRecord>("notifications");
-        _deliveries = _db.GetCollection<DeliveryRecord>("deliveries");
-        _endpoints = _db.GetCollection<EndpointRecord>("endpoints");
-        _deliveries.EnsureIndex(d => d.Status);
-        _deliveries.EnsureIndex(d => d.NotificationId);
-        _deliveries.EnsureIndex(d => d.Endpoint);
-        _notifications.EnsureIndex(n => n.Sequence, unique: true);
-        _lastSequence = _notifications.Query().OrderByDescending(n => n.Sequence).Limit(1).FirstOrDefault()?.Sequence ?? 0;
+        LiteDbOutbox.ConvertIfNeeded(full, Open, CreateSchema);
+        _db = Open(full);
+        CreateSchema(_db);
+        _lastSequence = Scalar<long?>("SELECT max(sequence) FROM notifications") ?? 0;
+    }
+
+    /// <summary>A connection of its own (no pool: disposing the outbox closes the file) with the pragmas every write relies on.</summary>
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        var mode = cmd.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"notification outbox {path} refused WAL mode (got '{mode}')");
+        // FULL: a stored notification survives power loss. secure_delete: an erased customer's rows are overwritten,
+        // not left in free pages.
+        cmd.CommandText = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;";
+        cmd.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static void CreateSchema(SqliteConnection db)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = """
+            CREATE TABLE IF NOT EXISTS notifications (
+                sequence    INTEGER PRIMARY KEY,
+                id          TEXT    NOT NULL UNIQUE,
+                type        TEXT    NOT NULL,
+                customer_id TEXT    NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                enqueued_at INTEGER NOT NULL,
+                body        BLOB    NOT NULL);
+            CREATE INDEX IF NOT EXISTS notifications_customer ON notifications (customer_id);
+            CREATE TABLE IF NOT EXISTS deliveries (
+                id              TEXT    PRIMARY KEY,
+                notification_id TEXT    NOT NULL,
+                endpoint        TEXT    NOT NULL,
+                status          TEXT    NOT NULL,
+                attempts        INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                last_attempt_at INTEGER,
+                delivered_at    INTEGER,
+                last_error      TEXT);
+            CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, endpoint, next_attempt_at);
+            CREATE INDEX IF NOT EXISTS deliveries_notification ON deliveries (notification_id);
+            CREATE TABLE IF NOT EXISTS endpoints (
+                id          TEXT    PRIMARY KEY,
+                disabled    INTEGER NOT NULL,
+                disabled_at INTEGER,
+                reason      TEXT);
+            """;
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>
     /// Stores the notifications not seen before, each with one pending delivery per endpoint (disabled for an
-    /// endpoint that a 410 disabled), due at <paramref name="now"/>; one transaction. Returns the newly stored
-    /// ones in batch order; known ids (and repeats within the batch) change nothing.
+    /// endpoint that a 410 disabled), due at <paramref name="now"/>; one transaction, on disk on return. Returns the
+    /// newly stored ones in batch order; known ids (and repeats within the batch) change nothing.
     /// </summary>
     public IReadOnlyList<StoredNotification> Add(IReadOnlyList<Notification> batch, IReadOnlyCollection<string> endpoints, Instant now)
     {
@@ -76,54 +127,61 @@ public sealed class NotificationOutbox : IDisposable
         var nowMs = now.ToUnixTimeMilliseconds();
         lock (_gate)
         {
+            HashSet<string> disabled = endpoints.Count == 0 ? [] : DisabledSet();
             var sequence = _lastSequence;
-            var disabled = endpoints.Where(e => _endpoints.FindById(e)?.Disabled == true).ToHashSet(StringComparer.Ordinal);
-            _db.BeginTrans();
-            try
+            using var tx = _db.BeginTransaction();
+            using var known = Command("SELECT 1 FROM notifications WHERE id = $id", tx);
+            var knownId = known.Parameters.Add("$id", SqliteType.Text);
+            using var insert = Command("""
+                INSERT INTO notifications (sequence, id, type, customer_id, occurred_at, enqueued_at, body)
+                VALUES ($sequence, $id, $type, $customer, $occurred, $enqueued, $body)
+                """, tx);
+            var pSequence = insert.Parameters.Add("$sequence", SqliteType.Integer);
+            var pId = insert.Parameters.Add("$id", SqliteType.Text);
+            var pType = insert.Parameters.Add("$type", SqliteType.Text);
+            var pCustomer = insert.Parameters.Add("$customer", SqliteType.Text);
+            var pOccurred = insert.Parameters.Add("$occurred", SqliteType.Integer);
+            insert.Parameters.AddWithValue("$enqueued", nowMs);
+            var pBody = insert.Parameters.Add("$body", SqliteType.Blob);
+            using var delivery = Command("""
+                INSERT INTO deliveries (id, notification_id, endpoint, status, attempts, next_attempt_at, last_error)
+                VALUES ($id, $notification, $endpoint, $status, 0, $next, $error)
+                """, tx);
+            var dId = delivery.Parameters.Add("$id", SqliteType.Text);
+            var dNotification = delivery.Parameters.Add("$notification", SqliteType.Text);
+            var dEndpoint = delivery.Parameters.Add("$endpoint", SqliteType.Text);
+            var dStatus = delivery.Parameters.Add("$status", SqliteType.Text);
+            delivery.Parameters.AddWithValue("$next", nowMs);
+            var dError = delivery.Parameters.Add("$error", SqliteType.Text);
+            for (var i = 0; i < batch.Count; i++)
             {
-                for (var i = 0; i < batch.Count; i++)
+                var n = batch[i];
+                knownId.Value = n.NotificationId;
+                if (known.ExecuteScalar() is not null) continue;
+                pSequence.Value = ++sequence;
+                pId.Value = n.NotificationId;
+                pType.Value = n.Type;
+                pCustomer.Value = n.CustomerId;
+                pOccurred.Value = n.OccurredAt.ToUnixTimeMilliseconds();
+                pBody.Value = bodies[i];
+                insert.ExecuteNonQuery();
+                foreach (var endpoint in endpoints)
                 {
-                    var n = batch[i];
-                    if (_notifications.FindById(n.NotificationId) is not null) continue;
-                    _notifications.Insert(new NotificationRecord
-                    {
-                        Id = n.NotificationId,
-                        Sequence = ++sequence,
-                        Type = n.Type,
-                        CustomerId = n.CustomerId,
-                        OccurredAt = n.OccurredAt.ToUnixTimeMilliseconds(),
-                        EnqueuedAt = nowMs,
-                        Body = bodies[i],
-                    });
-                    foreach (var endpoint in endpoints)
-                    {
-                        _deliveries.Insert(new DeliveryRecord
-                        {
-                            Id = DeliveryId(n.NotificationId, endpoint),
-                            NotificationId = n.NotificationId,
-                            Endpoint = endpoint,
-                            Status = disabled.Contains(endpoint) ? nameof(DeliveryStatus.Disabled) : nameof(DeliveryStatus.Pending),
-                            NextAttemptAt = nowMs,
-                            LastError = disabled.Contains(endpoint) ? "endpoint disabled (410 Gone) before this notification" : null,
-                        });
-                    }
-
-                    added.Add(new StoredNotification(sequence, n.NotificationId, n.Type, bodies[i]));
+                    var off = disabled.Contains(endpoint);
+                    dId.Value = DeliveryId(n.NotificationId, endpoint);
+                    dNotification.Value = n.NotificationId;
+                    dEndpoint.Value = endpoint;
+                    dStatus.Value = off ? nameof(DeliveryStatus.Disabled) : Pending;
+                    dError.Value = off ? "endpoint disabled (410 Gone) before this notification" : DBNull.Value;
+                    delivery.ExecuteNonQuery();
                 }
 
-                _db.Commit();
-                _lastSequence = sequence;
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
+                added.Add(new StoredNotification(sequence, n.NotificationId, n.Type, bodies[i]));
             }
 
-            // LiteDB's Commit hands the log pages to a background writer thread and returns before they are on
-            // disk; a checkpoint waits for that writer and flushes the data file, so "stored" means on disk.
-            // (Attempt outcomes need no checkpoint: losing one only repeats an attempt, which at-least-once allows.)
-            if (added.Count > 0) _db.Checkpoint();
+            // A transaction that wrote nothing commits without touching the disk.
+            tx.Commit();
+            _lastSequence = sequence;
         }
 
         return added;
@@ -137,16 +195,17 @@ public sealed class NotificationOutbox : IDisposable
     {
         lock (_gate)
         {
-            var from = _notifications.FindById(notificationId);
-            if (from is null) return null;
-            var sequence = from.Sequence;
-            return _notifications.Query()
-                .Where(n => n.Sequence > sequence)
-                .OrderBy(n => n.Sequence)
-                .Limit(limit)
-                .ToList()
-                .Select(n => new StoredNotification(n.Sequence, n.Id, n.Type, n.Body))
-                .ToList();
+            using var find = Command("SELECT sequence FROM notifications WHERE id = $id");
+            find.Parameters.AddWithValue("$id", notificationId);
+            if (find.ExecuteScalar() is not long from) return null;
+            using var cmd = Command("SELECT sequence, id, type, body FROM notifications WHERE sequence > $from ORDER BY sequence LIMIT $limit");
+            cmd.Parameters.AddWithValue("$from", from);
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var reader = cmd.ExecuteReader();
+            var result = new List<StoredNotification>();
+            while (reader.Read())
+                result.Add(new StoredNotification(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3)));
+            return result;
         }
     }
 
@@ -160,22 +219,30 @@ public sealed class NotificationOutbox : IDisposable
         var nowMs = now.ToUnixTimeMilliseconds();
         lock (_gate)
         {
-            var due = new List<DeliveryRecord>();
+            using var cmd = Command("""
+                SELECT d.id, d.notification_id, d.endpoint, d.attempts, d.next_attempt_at, n.body
+                FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+                WHERE d.status = 'Pending' AND d.endpoint = $endpoint AND d.next_attempt_at <= $now
+                ORDER BY d.next_attempt_at, d.rowid
+                LIMIT $limit
+                """);
+            var pEndpoint = cmd.Parameters.Add("$endpoint", SqliteType.Text);
+            cmd.Parameters.AddWithValue("$now", nowMs);
+            cmd.Parameters.AddWithValue("$limit", (long)limit + inFlight.Count);
+            var due = new List<(long NextAttemptAt, DueDelivery Delivery)>();
             foreach (var endpoint in endpoints)
             {
-                due.AddRange(_deliveries.Query()
-                    .Where(d => d.Status == nameof(DeliveryStatus.Pending) && d.Endpoint == endpoint && d.NextAttemptAt <= nowMs)
-                    .OrderBy(d => d.NextAttemptAt)
-                    .Limit(limit + inFlight.Count)
-                    .ToList());
+                pEndpoint.Value = endpoint;
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    var id = reader.GetString(0);
+                    if (inFlight.Contains(id)) continue;
+                    due.Add((reader.GetInt64(4), new DueDelivery(id, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), (byte[])reader.GetValue(5))));
+                }
             }
 
-            return due
-                .Where(d => !inFlight.Contains(d.Id))
-                .OrderBy(d => d.NextAttemptAt)
-                .Take(limit)
-                .Select(d => new DueDelivery(d.Id, d.NotificationId, d.Endpoint, d.Attempts, _notifications.FindById(d.NotificationId).Body))
-                .ToList();
+            return due.OrderBy(d => d.NextAttemptAt).Take(limit).Select(d => d.Delivery).ToList();
         }
     }
 
@@ -187,16 +254,26 @@ public sealed class NotificationOutbox : IDisposable
     {
         lock (_gate)
         {
+            using var cmd = Command("""
+                SELECT id, next_attempt_at FROM deliveries
+                WHERE status = 'Pending' AND endpoint = $endpoint
+                ORDER BY next_attempt_at, rowid
+                LIMIT $limit
+                """);
+            var pEndpoint = cmd.Parameters.Add("$endpoint", SqliteType.Text);
+            cmd.Parameters.AddWithValue("$limit", inFlight.Count + 1L);
             long? earliest = null;
             foreach (var endpoint in endpoints)
             {
-                var first = _deliveries.Query()
-                    .Where(d => d.Status == nameof(DeliveryStatus.Pending) && d.Endpoint == endpoint)
-                    .OrderBy(d => d.NextAttemptAt)
-                    .Limit(inFlight.Count + 1)
-                    .ToList()
-                    .FirstOrDefault(d => !inFlight.Contains(d.Id));
-                if (first is not null && (earliest is null || first.NextAttemptAt < earliest)) earliest = first.NextAttemptAt;
+                pEndpoint.Value = endpoint;
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (inFlight.Contains(reader.GetString(0))) continue;
+                    var next = reader.GetInt64(1);
+                    if (earliest is null || next < earliest) earliest = next;
+                    break;
+                }
             }
 
             return earliest is null ? null : Instant.FromUnixTimeMilliseconds(earliest.Value);
@@ -204,27 +281,42 @@ public sealed class NotificationOutbox : IDisposable
     }
 
     /// <summary>Marks a pending delivery delivered (2xx). False when it was no longer pending.</summary>
-    public bool RecordDelivered(string deliveryId, Instant now) => UpdatePending(deliveryId, d =>
+    public bool RecordDelivered(string deliveryId, Instant now)
     {
-        d.Attempts++;
-        d.Status = nameof(DeliveryStatus.Delivered);
-        d.LastAttemptAt = now.ToUnixTimeMilliseconds();
-        d.DeliveredAt = now.ToUnixTimeMilliseconds();
-        d.LastError = null;
-    });
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                UPDATE deliveries SET attempts = attempts + 1, status = 'Delivered', last_attempt_at = $now, delivered_at = $now,
+                                      last_error = NULL
+                WHERE id = $id AND status = 'Pending'
+                """);
+            cmd.Parameters.AddWithValue("$id", deliveryId);
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery() == 1;
+        }
+    }
 
     /// <summary>
     /// Records a failed attempt: pending again at <paramref name="nextAttemptAt"/>, or dead when that is null.
     /// False when the delivery was no longer pending (e.g. its endpoint was disabled meanwhile).
     /// </summary>
-    public bool RecordFailure(string deliveryId, Instant now, string error, Instant? nextAttemptAt) => UpdatePending(deliveryId, d =>
+    public bool RecordFailure(string deliveryId, Instant now, string error, Instant? nextAttemptAt)
     {
-        d.Attempts++;
-        d.LastAttemptAt = now.ToUnixTimeMilliseconds();
-        d.LastError = error;
-        if (nextAttemptAt is { } next) d.NextAttemptAt = next.ToUnixTimeMilliseconds();
-        else d.Status = nameof(DeliveryStatus.Dead);
-    });
+        lock (_gate)
+        {
+            using var cmd = Command("""
+                UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = $now, last_error = $error,
+                                      next_attempt_at = coalesce($next, next_attempt_at),
+                                      status = CASE WHEN $next IS NULL THEN 'Dead' ELSE status END
+                WHERE id = $id AND status = 'Pending'
+                """);
+            cmd.Parameters.AddWithValue("$id", deliveryId);
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$error", error);
+            cmd.Parameters.AddWithValue("$next", nextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value);
+            return cmd.ExecuteNonQuery() == 1;
+        }
+    }
 
     /// <summary>
     /// The endpoint answered 410 Gone to <paramref name="deliveryId"/>: the endpoint is disabled, and that
@@ -235,40 +327,43 @@ public sealed class NotificationOutbox : IDisposable
         var nowMs = now.ToUnixTimeMilliseconds();
         lock (_gate)
         {
-            _db.BeginTrans();
-            try
+            using var tx = _db.BeginTransaction();
+            using (var upsert = Command("INSERT OR REPLACE INTO endpoints (id, disabled, disabled_at, reason) VALUES ($id, 1, $now, $reason)", tx))
             {
-                _endpoints.Upsert(new EndpointRecord { Id = endpoint, Disabled = true, DisabledAt = nowMs, Reason = reason });
-                var stopped = 0;
-                foreach (var d in _deliveries.Find(d => d.Endpoint == endpoint && d.Status == nameof(DeliveryStatus.Pending)).ToList())
-                {
-                    if (d.Id == deliveryId)
-                    {
-                        d.Attempts++;
-                        d.LastAttemptAt = nowMs;
-                    }
-
-                    d.Status = nameof(DeliveryStatus.Disabled);
-                    d.LastError = reason;
-                    _deliveries.Update(d);
-                    stopped++;
-                }
-
-                _db.Commit();
-                return stopped;
+                upsert.Parameters.AddWithValue("$id", endpoint);
+                upsert.Parameters.AddWithValue("$now", nowMs);
+                upsert.Parameters.AddWithValue("$reason", reason);
+                upsert.ExecuteNonQuery();
             }
-            catch
+
+            using (var attempted = Command("""
+                       UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = $now
+                       WHERE id = $id AND endpoint = $endpoint AND status = 'Pending'
+                       """, tx))
             {
-                _db.Rollback();
-                throw;
+                attempted.Parameters.AddWithValue("$id", deliveryId);
+                attempted.Parameters.AddWithValue("$endpoint", endpoint);
+                attempted.Parameters.AddWithValue("$now", nowMs);
+                attempted.ExecuteNonQuery();
             }
+
+            int stopped;
+            using (var stop = Command("UPDATE deliveries SET status = 'Disabled', last_error = $reason WHERE endpoint = $endpoint AND status = 'Pending'", tx))
+            {
+                stop.Parameters.AddWithValue("$endpoint", endpoint);
+                stop.Parameters.AddWithValue("$reason", reason);
+                stopped = stop.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            return stopped;
         }
     }
 
     /// <summary>Endpoints a 410 disabled (and no redrive re-enabled since).</summary>
     public IReadOnlyList<string> DisabledEndpoints()
     {
-        lock (_gate) return _endpoints.Find(e => e.Disabled).Select(e => e.Id).ToList();
+        lock (_gate) return DisabledSet().Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Deliveries, optionally only those in <paramref name="status"/>, oldest notification first.</summary>
@@ -276,19 +371,32 @@ public sealed class NotificationOutbox : IDisposable
     {
         lock (_gate)
         {
-            var wanted = status?.ToString();
-            var records = wanted is null ? _deliveries.FindAll() : _deliveries.Find(d => d.Status == wanted);
-            return records
-                .Select(d => (Delivery: d, Notification: _notifications.FindById(d.NotificationId)))
-                .OrderBy(x => x.Notification.EnqueuedAt).ThenBy(x => x.Delivery.NotificationId, StringComparer.Ordinal).ThenBy(x => x.Delivery.Endpoint, StringComparer.Ordinal)
+            using var cmd = Command("""
+                SELECT d.notification_id, n.type, n.customer_id, d.endpoint, d.status, d.attempts, d.next_attempt_at,
+                       d.last_attempt_at, d.delivered_at, d.last_error, n.enqueued_at
+                FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+                WHERE $status IS NULL OR d.status = $status
+                """);
+            cmd.Parameters.AddWithValue("$status", status?.ToString() ?? (object)DBNull.Value);
+            using var reader = cmd.ExecuteReader();
+            var rows = new List<(long EnqueuedAt, WebhookDelivery Delivery)>();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(10), new WebhookDelivery(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    Enum.Parse<DeliveryStatus>(reader.GetString(4)), reader.GetInt32(5),
+                    Instant.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+                    reader.IsDBNull(7) ? null : Instant.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                    reader.IsDBNull(8) ? null : Instant.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+                    reader.IsDBNull(9) ? null : reader.GetString(9))));
+            }
+
+            return rows
+                .OrderBy(r => r.EnqueuedAt)
+                .ThenBy(r => r.Delivery.NotificationId, StringComparer.Ordinal)
+                .ThenBy(r => r.Delivery.Endpoint, StringComparer.Ordinal)
                 .Take(limit)
-                .Select(x => new WebhookDelivery(
-                    x.Delivery.NotificationId, x.Notification.Type, x.Notification.CustomerId, x.Delivery.Endpoint,
-                    Enum.Parse<DeliveryStatus>(x.Delivery.Status), x.Delivery.Attempts,
-                    Instant.FromUnixTimeMilliseconds(x.Delivery.NextAttemptAt),
-                    x.Delivery.LastAttemptAt is { } last ? Instant.FromUnixTimeMilliseconds(last) : null,
-                    x.Delivery.DeliveredAt is { } delivered ? Instant.FromUnixTimeMilliseconds(delivered) : null,
-                    x.Delivery.LastError))
+                .Select(r => r.Delivery)
                 .ToList();
         }
     }
@@ -301,38 +409,37 @@ public sealed class NotificationOutbox : IDisposable
     /// </summary>
     public int Redrive(Instant now, string? notificationId = null, bool dead = true, bool disabled = true)
     {
-        var nowMs = now.ToUnixTimeMilliseconds();
-        var statuses = new HashSet<string>(StringComparer.Ordinal);
-        if (dead) statuses.Add(nameof(DeliveryStatus.Dead));
-        if (disabled) statuses.Add(nameof(DeliveryStatus.Disabled));
+        if (!dead && !disabled) return 0;
         lock (_gate)
         {
-            _db.BeginTrans();
-            try
+            using var tx = _db.BeginTransaction();
+            const string Matching = """
+                (($dead = 1 AND status = 'Dead') OR ($disabled = 1 AND status = 'Disabled'))
+                AND ($notification IS NULL OR notification_id = $notification)
+                """;
+            void Bind(SqliteCommand c)
             {
-                var candidates = notificationId is null
-                    ? statuses.SelectMany(s => _deliveries.Find(d => d.Status == s))
-                    : _deliveries.Find(d => d.NotificationId == notificationId);
-                var count = 0;
-                foreach (var d in candidates.ToList())
-                {
-                    if (!statuses.Contains(d.Status)) continue;
-                    if (d.Status == nameof(DeliveryStatus.Disabled)) _endpoints.Delete(d.Endpoint);
-                    d.Status = nameof(DeliveryStatus.Pending);
-                    d.Attempts = 0;
-                    d.NextAttemptAt = nowMs;
-                    _deliveries.Update(d);
-                    count++;
-                }
+                c.Parameters.AddWithValue("$dead", dead ? 1 : 0);
+                c.Parameters.AddWithValue("$disabled", disabled ? 1 : 0);
+                c.Parameters.AddWithValue("$notification", notificationId ?? (object)DBNull.Value);
+            }
 
-                _db.Commit();
-                return count;
-            }
-            catch
+            using (var enable = Command($"DELETE FROM endpoints WHERE id IN (SELECT endpoint FROM deliveries WHERE status = 'Disabled' AND {Matching})", tx))
             {
-                _db.Rollback();
-                throw;
+                Bind(enable);
+                enable.ExecuteNonQuery();
             }
+
+            int count;
+            using (var redrive = Command($"UPDATE deliveries SET status = 'Pending', attempts = 0, next_attempt_at = $now WHERE {Matching}", tx))
+            {
+                Bind(redrive);
+                redrive.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                count = redrive.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            return count;
         }
     }
 
@@ -343,79 +450,64 @@ public sealed class NotificationOutbox : IDisposable
 
     /// <summary>
     /// Forgets a customer (erasure): every notification about <paramref name="customerId"/> and all its deliveries,
-    /// sent or not, leave the outbox; a pending one is never sent. Returns how many notifications went.
+    /// sent or not, leave the outbox; a pending one is never sent. Returns how many notifications went. The rows are
+    /// overwritten (<c>secure_delete</c>) and the write-ahead log is folded into the file and emptied before it returns.
     /// </summary>
     public int EraseCustomer(string customerId)
     {
         lock (_gate)
         {
-            var ids = _notifications.Find(n => n.CustomerId == customerId).Select(n => n.Id).ToList();
-            if (ids.Count == 0) return 0;
-            _db.BeginTrans();
-            try
+            int count;
+            using (var tx = _db.BeginTransaction())
             {
-                foreach (var id in ids)
+                using (var deliveries = Command("DELETE FROM deliveries WHERE notification_id IN (SELECT id FROM notifications WHERE customer_id = $customer)", tx))
                 {
-                    _deliveries.DeleteMany(d => d.NotificationId == id);
-                    _notifications.Delete(id);
+                    deliveries.Parameters.AddWithValue("$customer", customerId);
+                    deliveries.ExecuteNonQuery();
                 }
 
-                _db.Commit();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
+                using (var notifications = Command("DELETE FROM notifications WHERE customer_id = $customer", tx))
+                {
+                    notifications.Parameters.AddWithValue("$customer", customerId);
+                    count = notifications.ExecuteNonQuery();
+                }
+
+                tx.Commit();
             }
 
-            _db.Checkpoint();
-            return ids.Count;
+            if (count > 0)
+            {
+                using var checkpoint = Command("PRAGMA wal_checkpoint(TRUNCATE);");
+                checkpoint.ExecuteNonQuery();
+            }
+
+            return count;
         }
     }
 
-    private bool UpdatePending(string deliveryId, Action<DeliveryRecord> change)
+    private HashSet<string> DisabledSet()
     {
-        lock (_gate)
-        {
-            var d = _deliveries.FindById(deliveryId);
-            if (d is null || d.Status != nameof(DeliveryStatus.Pending)) return false;
-            change(d);
-            return _deliveries.Update(d);
-        }
+        using var cmd = Command("SELECT id FROM endpoints WHERE disabled = 1");
+        using var reader = cmd.ExecuteReader();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read()) set.Add(reader.GetString(0));
+        return set;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private T? Scalar<T>(string sql)
+    {
+        using var cmd = Command(sql);
+        return cmd.ExecuteScalar() is { } value and not DBNull ? (T)value : default;
     }
 
     // A line break can appear in neither a notification id nor a URL, so it separates them unambiguously.
-    private static string DeliveryId(string notificationId, string endpoint) => notificationId + "\n" + endpoint;
-
-    internal sealed class NotificationRecord
-    {
-        public string Id { get; set; } = "";
-        public long Sequence { get; set; }
-        public string Type { get; set; } = "";
-        public string CustomerId { get; set; } = "";
-        public long OccurredAt { get; set; }
-        public long EnqueuedAt { get; set; }
-        public byte[] Body { get; set; } = [];
-    }
-
-    internal sealed class DeliveryRecord
-    {
-        public string Id { get; set; } = "";
-        public string NotificationId { get; set; } = "";
-        public string Endpoint { get; set; } = "";
-        public string Status { get; set; } = nameof(DeliveryStatus.Pending);
-        public int Attempts { get; set; }
-        public long NextAttemptAt { get; set; }
-        public long? LastAttemptAt { get; set; }
-        public long? DeliveredAt { get; set; }
-        public string? LastError { get; set; }
-    }
-
-    internal sealed class EndpointRecord
-    {
-        public string Id { get; set; } = "";
-        public bool Disabled { get; set; }
-        public long? DisabledAt { get; set; }
-        public string? Reason { get; set; }
-    }
+    internal static string DeliveryId(string notificationId, string endpoint) => notificationId + "\n" + endpoint;
 }

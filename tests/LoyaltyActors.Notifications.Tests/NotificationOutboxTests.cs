@@ -130,4 +130,105 @@ public sealed class NotificationOutboxTests
         Assert.Empty(reopened.After("c", 10)!);
         Assert.Null(reopened.After("zzz", 10));
     }
+
+    [Fact]
+    public void Erasing_a_customer_removes_its_notifications_and_deliveries_and_leaves_no_copy_in_the_files()
+    {
+        using var scratch = new Scratch();
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath))
+        {
+            outbox.Add([Notifications.Reward("gone-1", customer: "erase-me-7731"), Notifications.Reward("kept-1", customer: "C-2")], Endpoints, T0);
+            outbox.Add([Notifications.Reward("gone-2", customer: "erase-me-7731")], Endpoints, T0);
+
+            Assert.Equal(2, outbox.EraseCustomer("erase-me-7731"));
+            Assert.Equal(0, outbox.EraseCustomer("erase-me-7731"));
+
+            Assert.Equal(["kept-1", "kept-1"], outbox.List().Select(d => d.NotificationId));
+            Assert.All(outbox.Due(T0, 10, Endpoints, None), d => Assert.Equal("kept-1", d.NotificationId));
+            Assert.Null(outbox.After("gone-1", 10));
+            var onDisk = Directory.GetFiles(scratch.Dir).SelectMany(File.ReadAllBytes).ToArray();
+            Assert.True(onDisk.AsSpan().IndexOf("erase-me-7731"u8) < 0, "the erased customer id is still in the outbox files");
+        }
+    }
+
+    [Fact]
+    public void A_disabled_endpoint_stops_its_pending_deliveries_and_later_ones_start_disabled_until_a_redrive()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        outbox.Add([Notifications.Reward("n-1"), Notifications.Reward("n-2")], Endpoints, T0);
+        var gone = outbox.Due(T0, 10, Endpoints, None).First(d => d.Endpoint == Endpoints[1]);
+
+        Assert.Equal(2, outbox.DisableEndpoint(Endpoints[1], gone.DeliveryId, T0, "HTTP 410"));
+        Assert.Equal([Endpoints[1]], outbox.DisabledEndpoints());
+        outbox.Add([Notifications.Reward("n-3")], Endpoints, T0);
+
+        var toB = outbox.List().Where(d => d.Endpoint == Endpoints[1]).ToList();
+        Assert.Equal(3, toB.Count);
+        Assert.All(toB, d => Assert.Equal(DeliveryStatus.Disabled, d.Status));
+        Assert.Equal(1, toB.Single(d => d.NotificationId == gone.NotificationId).Attempts);
+        Assert.All(outbox.Due(T0, 10, Endpoints, None), d => Assert.Equal(Endpoints[0], d.Endpoint));
+
+        Assert.Equal(3, outbox.Redrive(T0 + Duration.FromMinutes(1), dead: false, disabled: true));
+        Assert.Empty(outbox.DisabledEndpoints());
+        Assert.Equal(6, outbox.Due(T0 + Duration.FromMinutes(1), 10, Endpoints, None).Count);
+    }
+
+    [Fact]
+    public void An_outbox_written_by_the_LiteDB_version_is_converted_with_its_sequence_and_delivery_states()
+    {
+        using var scratch = new Scratch();
+        WriteLiteDbOutbox(scratch.OutboxPath);
+
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath))
+        {
+            var all = outbox.List();
+            Assert.Equal([("old-1", "http://a", DeliveryStatus.Delivered, 1), ("old-2", "http://a", DeliveryStatus.Pending, 2), ("old-2", "http://b", DeliveryStatus.Disabled, 1)],
+                all.Select(d => (d.NotificationId, d.Endpoint, d.Status, d.Attempts)));
+            var pending = all.Single(d => d.Status == DeliveryStatus.Pending);
+            Assert.Equal((T0 + Duration.FromSeconds(30), T0, "HTTP 500"), (pending.NextAttemptAt, pending.LastAttemptAt!.Value, pending.LastError));
+            Assert.Equal(T0, all[0].DeliveredAt);
+            Assert.Equal(["http://b"], outbox.DisabledEndpoints());
+            Assert.Equal("old-body-2", Encoding.UTF8.GetString(Assert.Single(outbox.Due(T0 + Duration.FromSeconds(30), 10, ["http://a", "http://b"], None)).Body));
+            // Sequence numbers go on from the converted ones; the live stream's replay finds the old ids.
+            Assert.Equal([8L], outbox.Add([Notifications.Reward("new-1")], [], T0).Select(n => n.Sequence));
+            Assert.Equal(["old-2", "new-1"], outbox.After("old-1", 10)!.Select(n => n.NotificationId));
+        }
+
+        Assert.True(File.Exists(scratch.OutboxPath + ".litedb"), "the LiteDB file is kept beside the converted one");
+        Assert.False(File.Exists(scratch.OutboxPath + ".converting"));
+        using var again = new NotificationOutbox(scratch.OutboxPath); // already converted: opened as it is, nothing lost
+        Assert.Equal(3, again.List().Count);
+        Assert.Equal(["old-2", "new-1"], again.After("old-1", 10)!.Select(n => n.NotificationId));
+    }
+
+    [Fact]
+    public void A_conversion_interrupted_between_its_renames_is_finished_on_the_next_open_and_one_interrupted_before_is_redone()
+    {
+        using var scratch = new Scratch();
+        WriteLiteDbOutbox(scratch.OutboxPath);
+        // Interrupted before the renames: a partial copy is left over; the LiteDB file is still in place.
+        File.WriteAllText(scratch.OutboxPath + ".converting", "partial");
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath)) Assert.Equal(3, outbox.List().Count);
+
+        // Interrupted between the renames: the LiteDB file moved away, the complete copy not yet in place.
+        File.Move(scratch.OutboxPath, scratch.OutboxPath + ".converting");
+        using (var outbox = new NotificationOutbox(scratch.OutboxPath)) Assert.Equal(3, outbox.List().Count);
+        Assert.False(File.Exists(scratch.OutboxPath + ".converting"));
+    }
+
+    /// <summary>An outbox as the LiteDB version left it: two notifications (sequences 6 and 7), three deliveries, a disabled endpoint.</summary>
+    private static void WriteLiteDbOutbox(string path)
+    {
+        var ms = T0.ToUnixTimeMilliseconds();
+        using var db = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = path, Connection = LiteDB.ConnectionType.Direct }, new LiteDB.BsonMapper());
+        var notifications = db.GetCollection<LiteDbOutbox.NotificationRecord>("notifications");
+        notifications.Insert(new LiteDbOutbox.NotificationRecord { Id = "old-1", Sequence = 6, Type = "reward.issued", CustomerId = "C-9", OccurredAt = ms, EnqueuedAt = ms, Body = "old-body-1"u8.ToArray() });
+        notifications.Insert(new LiteDbOutbox.NotificationRecord { Id = "old-2", Sequence = 7, Type = "reward.issued", CustomerId = "C-9", OccurredAt = ms, EnqueuedAt = ms + 1, Body = "old-body-2"u8.ToArray() });
+        var deliveries = db.GetCollection<LiteDbOutbox.DeliveryRecord>("deliveries");
+        deliveries.Insert(new LiteDbOutbox.DeliveryRecord { Id = "old-1\nhttp://a", NotificationId = "old-1", Endpoint = "http://a", Status = "Delivered", Attempts = 1, NextAttemptAt = ms, LastAttemptAt = ms, DeliveredAt = ms });
+        deliveries.Insert(new LiteDbOutbox.DeliveryRecord { Id = "old-2\nhttp://a", NotificationId = "old-2", Endpoint = "http://a", Status = "Pending", Attempts = 2, NextAttemptAt = ms + 30_000, LastAttemptAt = ms, LastError = "HTTP 500" });
+        deliveries.Insert(new LiteDbOutbox.DeliveryRecord { Id = "old-2\nhttp://b", NotificationId = "old-2", Endpoint = "http://b", Status = "Disabled", Attempts = 1, NextAttemptAt = ms, LastAttemptAt = ms, LastError = "HTTP 410" });
+        db.GetCollection<LiteDbOutbox.EndpointRecord>("endpoints").Insert(new LiteDbOutbox.EndpointRecord { Id = "http://b", Disabled = true, DisabledAt = ms, Reason = "HTTP 410" });
+    }
 }
