@@ -74,6 +74,7 @@ public static class ReplayCommand
                 return 2;
             }
 
+            ReplayReader.Prepare(fmt);
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
             var rejectsPath = result.GetValue(rejects);
             var engineName = result.GetValue(engineOption)!;

@@ -63,6 +63,9 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     private static readonly DateTimeZone London = DateTimeZoneProviders.Tzdb["Europe/London"];
 
+    /// <summary>Loads the time zone the InvoiceDate is read in (the type's static state); see <see cref="ReplayReader.Prepare"/>.</summary>
+    internal static void Prepare() => _ = London.Id;
+
     private readonly Queue<Invoice> _queue = new();
     private readonly Dictionary<string, Invoice> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Source, long Line)> _closed = new(StringComparer.Ordinal);
