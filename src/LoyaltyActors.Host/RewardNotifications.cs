@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LoyaltyActors.Actors.Projections;
+using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Notifications;
 
 namespace LoyaltyActors.Host;
@@ -8,14 +9,36 @@ namespace LoyaltyActors.Host;
 /// Rewards the customers persisted become <c>reward.issued</c> notifications in the outbox (webhooks and the SSE
 /// stream). Both the live relay and the journal projection hand every reward over; the outbox keeps the first.
 /// </summary>
-public sealed class RewardNotifications(INotificationSink sink) : IRewardSink
+public sealed class RewardNotifications : IRewardSink
 {
     public const string RewardIssuedType = "reward.issued";
+
+    private readonly INotificationSink _sink;
+
+    /// <summary>Also warms the sink's path up with a made-up reward (nothing is stored), off any customer's clock.</summary>
+    public RewardNotifications(INotificationSink sink)
+    {
+        _sink = sink;
+        var sample = new RewardIssued("warm-up#reward:warm-up", NodaTime.Instant.FromUnixTimeSeconds(0), "warm-up", 1, "warm-up", "warm-up");
+        try
+        {
+            _sink.WarmUp(ToNotifications([new RewardNotice("warm-up", sample)]));
+        }
+        catch (Exception)
+        {
+            // Only the first notification is slower; a real hand-over that fails reports it (and the journal path retries).
+        }
+    }
 
     public void Deliver(IReadOnlyList<RewardNotice> notices)
     {
         if (notices.Count == 0) return;
-        var batch = notices.Select(n => new Notification(n.NotificationId, RewardIssuedType, n.CustomerId, n.Reward.OccurredAt,
+        // The outbox write is synchronous (SQLite); the ValueTask is already complete.
+        _sink.EnqueueAsync(ToNotifications(notices)).AsTask().GetAwaiter().GetResult();
+    }
+
+    private static List<Notification> ToNotifications(IReadOnlyList<RewardNotice> notices) =>
+        notices.Select(n => new Notification(n.NotificationId, RewardIssuedType, n.CustomerId, n.Reward.OccurredAt,
             new JsonObject
             {
                 ["reward"] = n.Reward.Reward,
@@ -24,9 +47,6 @@ public sealed class RewardNotifications(INotificationSink sink) : IRewardSink
                 ["trigger"] = n.Reward.Trigger,
                 ["reward_event_id"] = n.Reward.EventId,
             })).ToList();
-        // The outbox write is synchronous (LiteDB); the ValueTask is already complete.
-        sink.EnqueueAsync(batch).AsTask().GetAwaiter().GetResult();
-    }
 }
 
 /// <summary>Erasing a customer also empties the notification outbox of it (sent or pending).</summary>

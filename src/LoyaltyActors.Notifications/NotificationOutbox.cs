@@ -120,7 +120,17 @@ public sealed class NotificationOutbox : IDisposable
     /// endpoint that a 410 disabled), due at <paramref name="now"/>; one transaction, on disk on return. Returns the
     /// newly stored ones in batch order; known ids (and repeats within the batch) change nothing.
     /// </summary>
-    public IReadOnlyList<StoredNotification> Add(IReadOnlyList<Notification> batch, IReadOnlyCollection<string> endpoints, Instant now)
+    public IReadOnlyList<StoredNotification> Add(IReadOnlyList<Notification> batch, IReadOnlyCollection<string> endpoints, Instant now) =>
+        Write(batch, endpoints, now, commit: true);
+
+    /// <summary>
+    /// Does all that <see cref="Add"/> does for <paramref name="batch"/> and then rolls the transaction back: nothing is
+    /// stored, no sequence number is used. Returns what <see cref="Add"/> would have returned. For warming up the path.
+    /// </summary>
+    public IReadOnlyList<StoredNotification> Rehearse(IReadOnlyList<Notification> batch, IReadOnlyCollection<string> endpoints, Instant now) =>
+        Write(batch, endpoints, now, commit: false);
+
+    private List<StoredNotification> Write(IReadOnlyList<Notification> batch, IReadOnlyCollection<string> endpoints, Instant now, bool commit)
     {
         var bodies = batch.Select(NotificationWire.Body).ToArray(); // validates before anything is written
         var added = new List<StoredNotification>(batch.Count);
@@ -177,6 +187,12 @@ public sealed class NotificationOutbox : IDisposable
                 }
 
                 added.Add(new StoredNotification(sequence, n.NotificationId, n.Type, bodies[i]));
+            }
+
+            if (!commit)
+            {
+                tx.Rollback();
+                return added;
             }
 
             // A transaction that wrote nothing commits without touching the disk.

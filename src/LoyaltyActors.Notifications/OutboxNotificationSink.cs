@@ -28,4 +28,13 @@ public sealed class OutboxNotificationSink(
         if (added.Count > 0 && _endpoints.Length > 0) dispatcher.Wake();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Writes <paramref name="sample"/> to the outbox in a transaction it rolls back, and renders its stream frames.</summary>
+    public void WarmUp(IReadOnlyList<Notification> sample)
+    {
+        lock (_order)
+        {
+            foreach (var n in outbox.Rehearse(sample, _endpoints, clock.GetCurrentInstant())) _ = StreamFrame.Of(n);
+        }
+    }
 }

@@ -132,6 +132,21 @@ public sealed class NotificationOutboxTests
     }
 
     [Fact]
+    public void A_rehearsal_returns_what_Add_would_and_stores_nothing_nor_uses_a_sequence_number()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        outbox.Add([Notifications.Reward("rw-1")], Endpoints, T0);
+
+        var rehearsed = outbox.Rehearse([Notifications.Reward("rw-1"), Notifications.Reward("rw-2")], Endpoints, T0);
+
+        Assert.Equal([("rw-2", 2L)], rehearsed.Select(n => (n.NotificationId, n.Sequence)));
+        Assert.Equal(["rw-1", "rw-1"], outbox.List().Select(d => d.NotificationId));
+        Assert.Empty(outbox.After("rw-1", 10)!);
+        Assert.Equal([("rw-2", 2L)], outbox.Add([Notifications.Reward("rw-2")], Endpoints, T0).Select(n => (n.NotificationId, n.Sequence)));
+    }
+
+    [Fact]
     public void Erasing_a_customer_removes_its_notifications_and_deliveries_and_leaves_no_copy_in_the_files()
     {
         using var scratch = new Scratch();
