@@ -32,7 +32,17 @@ internal static class LiteDbOutbox
         foreach (var leftover in new[] { converting + "-wal", converting + "-shm" })
             if (File.Exists(leftover)) File.Delete(leftover);
 
-        using (var lite = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, ReadOnly = false }, new BsonMapper()))
+        LiteDatabase lite;
+        try
+        {
+            lite = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, new BsonMapper());
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"notification outbox {path} is neither a SQLite database nor an outbox of an earlier version (LiteDB): {ex.Message}", ex);
+        }
+
+        using (lite)
         using (var sqlite = open(converting))
         {
             createSchema(sqlite);

@@ -76,7 +76,7 @@ public sealed class NotificationOutbox : IDisposable
             throw new InvalidOperationException($"notification outbox {path} refused WAL mode (got '{mode}')");
         // FULL: a stored notification survives power loss. secure_delete: an erased customer's rows are overwritten,
         // not left in free pages.
-        cmd.CommandText = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;";
+        cmd.CommandText = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;";
         cmd.ExecuteNonQuery();
         return connection;
     }

@@ -232,6 +232,19 @@ public sealed class NotificationOutboxTests
         Assert.False(File.Exists(scratch.OutboxPath + ".converting"));
     }
 
+    [Fact]
+    public void A_file_that_is_neither_SQLite_nor_LiteDB_is_refused_with_its_path_and_left_as_it_was()
+    {
+        using var scratch = new Scratch();
+        var garbage = Enumerable.Range(0, 64 * 1024).Select(i => (byte)(i * 7 + 3)).ToArray();
+        File.WriteAllBytes(scratch.OutboxPath, garbage);
+
+        var error = Assert.Throws<InvalidDataException>(() => new NotificationOutbox(scratch.OutboxPath));
+
+        Assert.Contains(scratch.OutboxPath, error.Message, StringComparison.Ordinal);
+        Assert.Equal(garbage, File.ReadAllBytes(scratch.OutboxPath));
+    }
+
     /// <summary>An outbox as the LiteDB version left it: two notifications (sequences 6 and 7), three deliveries, a disabled endpoint.</summary>
     private static void WriteLiteDbOutbox(string path)
     {
