@@ -296,7 +296,10 @@ public sealed class NotificationOutbox : IDisposable
         }
     }
 
-    /// <summary>Marks a pending delivery delivered (2xx). False when it was no longer pending.</summary>
+    /// <summary>
+    /// Marks a pending delivery delivered (2xx). False when it was no longer pending. Like <see cref="RecordFailure"/>, it
+    /// commits without waiting for the disk (see <see cref="Unsynced"/>).
+    /// </summary>
     public bool RecordDelivered(string deliveryId, Instant now)
     {
         lock (_gate)
@@ -308,7 +311,7 @@ public sealed class NotificationOutbox : IDisposable
                 """);
             cmd.Parameters.AddWithValue("$id", deliveryId);
             cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            return cmd.ExecuteNonQuery() == 1;
+            return Unsynced(cmd) == 1;
         }
     }
 
@@ -330,7 +333,7 @@ public sealed class NotificationOutbox : IDisposable
             cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$error", error);
             cmd.Parameters.AddWithValue("$next", nextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value);
-            return cmd.ExecuteNonQuery() == 1;
+            return Unsynced(cmd) == 1;
         }
     }
 
@@ -498,6 +501,37 @@ public sealed class NotificationOutbox : IDisposable
             }
 
             return count;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="cmd"/> as a commit that does not wait for the disk (<c>synchronous=NORMAL</c> in WAL mode:
+    /// atomic, and durable once a later synced commit or checkpoint is; a power loss may undo it), then restores
+    /// <c>FULL</c> for everything else. For attempt outcomes: losing one only repeats an attempt, which at-least-once
+    /// delivery allows, and the dispatcher's outcomes must not each hold the outbox (and the notifications waiting to be
+    /// stored) for a sync of the disk.
+    /// </summary>
+    private int Unsynced(SqliteCommand cmd)
+    {
+        using var relax = Command("PRAGMA synchronous=NORMAL;");
+        relax.ExecuteNonQuery();
+        try
+        {
+            return cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            using var restore = Command("PRAGMA synchronous=FULL;");
+            restore.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The connection's <c>synchronous</c> level (2 = FULL), for tests.</summary>
+    internal long Synchronous
+    {
+        get
+        {
+            lock (_gate) return Scalar<long>("PRAGMA synchronous;");
         }
     }
 

@@ -132,6 +132,23 @@ public sealed class NotificationOutboxTests
     }
 
     [Fact]
+    public void Every_store_is_synced_FULL_again_after_an_attempt_outcome_committed_without_a_sync()
+    {
+        using var scratch = new Scratch();
+        using var outbox = new NotificationOutbox(scratch.OutboxPath);
+        Assert.Equal(2L, outbox.Synchronous); // FULL
+        outbox.Add([Notifications.Reward("rw-1"), Notifications.Reward("rw-2")], [Endpoints[0]], T0);
+        var due = outbox.Due(T0, 10, Endpoints, None);
+
+        Assert.True(outbox.RecordDelivered(due[0].DeliveryId, T0));
+        Assert.Equal(2L, outbox.Synchronous);
+        Assert.True(outbox.RecordFailure(due[1].DeliveryId, T0, "HTTP 500", T0 + Duration.FromSeconds(5)));
+        Assert.Equal(2L, outbox.Synchronous);
+        Assert.False(outbox.RecordDelivered(due[0].DeliveryId, T0)); // no longer pending
+        Assert.Equal(2L, outbox.Synchronous);
+    }
+
+    [Fact]
     public void A_rehearsal_returns_what_Add_would_and_stores_nothing_nor_uses_a_sequence_number()
     {
         using var scratch = new Scratch();
