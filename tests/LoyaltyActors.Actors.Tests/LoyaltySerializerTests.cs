@@ -102,6 +102,28 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
             Discarded]);
 
     [Fact]
+    public void Events_and_states_read_back_share_one_instance_of_each_catalogue_string()
+    {
+        var first = (PurchaseRecorded)RoundTrip(Purchase).Copy;
+        var second = (PurchaseRecorded)RoundTrip(Purchase).Copy;
+        for (var i = 0; i < first.Lines.Length; i++)
+        {
+            Assert.Same(first.Lines[i].Sku, second.Lines[i].Sku);
+            Assert.Same(first.Lines[i].Category, second.Lines[i].Category);
+            Assert.Same(first.Lines[i].Rule, second.Lines[i].Rule);
+        }
+
+        Assert.Same(first.Channel, second.Channel);
+        Assert.Same(first.Tier, second.Tier);
+        var returned = (ReturnRecorded)RoundTrip(Return).Copy;
+        Assert.Same(first.Lines[0].Sku, returned.Lines[0].Sku);
+        var state = (CustomerState)RoundTrip(ProgramState()).Copy;
+        var again = (CustomerState)RoundTrip(ProgramState()).Copy;
+        Assert.Same(state.OrdersById["order-9"].Lines[0].Sku, again.OrdersById["order-9"].Lines[0].Sku);
+        Assert.Same(state.Tier, again.Tier);
+    }
+
+    [Fact]
     public void Program_events_round_trip_field_for_field()
     {
         foreach (var e in new CustomerEvent[] { Expired, Tier, Reward, Wake, Discarded })

@@ -235,4 +235,20 @@ public sealed class WireFormatTests
     {
         AssertRejected(Read(Purchase, new WireLimits(MaxLines: 1)), "lines");
     }
+
+    [Fact]
+    public void Purchases_read_separately_share_one_instance_of_each_SKU_category_and_channel()
+    {
+        var first = Assert.IsType<RecordPurchase>(Read(Purchase).Command);
+        var second = Assert.IsType<RecordPurchase>(Read(Replace(Purchase, "pos-17-000123", "pos-17-000124")).Command);
+
+        for (var i = 0; i < first.Lines.Count; i++)
+        {
+            Assert.Same(first.Lines[i].Sku, second.Lines[i].Sku);
+            Assert.Same(first.Lines[i].Category, second.Lines[i].Category);
+        }
+
+        Assert.Same(first.Channel, second.Channel);
+        Assert.NotSame(first.EventId, second.EventId);
+    }
 }

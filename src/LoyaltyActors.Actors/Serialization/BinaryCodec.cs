@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using LoyaltyActors.Domain.Customers;
+using LoyaltyActors.Domain.Wire;
 using NodaTime;
 
 namespace LoyaltyActors.Actors.Serialization;
@@ -196,15 +197,15 @@ internal static class BinaryCodec
                 var v2 = manifest == Purchase;
                 var (id, at) = ReadHead(r);
                 var orderId = r.ReadString();
-                var channel = r.ReadString();
+                var channel = Shared(r);
                 var version = r.ReadInt32();
-                var tier = v2 ? r.ReadString() : TierNames.Base;
+                var tier = v2 ? Shared(r) : TierNames.Base;
                 var expiresAt = v2 ? ReadOptionalInstant(r) : null;
                 var n = r.ReadInt32();
                 var lines = ImmutableArray.CreateBuilder<PurchasedLine>(n);
                 for (var i = 0; i < n; i++)
-                    lines.Add(new PurchasedLine(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(),
-                        v2 ? r.ReadString() : PointsPolicy.BaseRule));
+                    lines.Add(new PurchasedLine(Shared(r), Shared(r), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(),
+                        v2 ? Shared(r) : PointsPolicy.BaseRule));
                 return new PurchaseRecorded(id, at, orderId, channel, lines.MoveToImmutable(), version, tier, expiresAt);
             }
 
@@ -213,11 +214,11 @@ internal static class BinaryCodec
             {
                 var (id, at) = ReadHead(r);
                 var orderId = r.ReadString();
-                var channel = r.ReadString();
+                var channel = Shared(r);
                 var n = r.ReadInt32();
                 var lines = ImmutableArray.CreateBuilder<ReturnedLine>(n);
                 for (var i = 0; i < n; i++)
-                    lines.Add(new ReturnedLine(r.ReadInt32(), r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64()));
+                    lines.Add(new ReturnedLine(r.ReadInt32(), Shared(r), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64()));
                 if (manifest == ReturnV1) return new ReturnRecorded(id, at, orderId, channel, lines.MoveToImmutable());
                 return new ReturnRecorded(id, at, orderId, channel, lines.MoveToImmutable(), r.ReadInt32(), ReadOptionalString(r));
             }
@@ -304,6 +305,9 @@ internal static class BinaryCodec
     }
 
     private static (string Id, Instant At) ReadHead(BinaryReader r) => (r.ReadString(), ReadInstant(r));
+
+    /// <summary>A catalogue string (SKU, category, channel, tier, rule), read as its shared instance (<see cref="CatalogStrings"/>).</summary>
+    private static string Shared(BinaryReader r) => CatalogStrings.Share(r.ReadString());
 
     private static void WriteInstant(BinaryWriter w, Instant instant)
     {
@@ -438,7 +442,7 @@ internal static class BinaryCodec
             lots.Add(new PointsLot(r.ReadString(), ReadInstant(r), ReadOptionalInstant(r), r.ReadInt64(), r.ReadInt64()));
         var debt = r.ReadInt64();
         var expired = r.ReadInt64();
-        var tier = r.ReadString();
+        var tier = Shared(r);
         var tierSince = ReadOptionalInstant(r);
         var nextReview = ReadOptionalInstant(r);
         var returnedByDay = ImmutableSortedDictionary.CreateBuilder<int, decimal>();
@@ -522,7 +526,7 @@ internal static class BinaryCodec
             var lineCount = r.ReadInt32();
             var lines = ImmutableArray.CreateBuilder<OrderLine>(lineCount);
             for (var j = 0; j < lineCount; j++)
-                lines.Add(new OrderLine(r.ReadString(), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()));
+                lines.Add(new OrderLine(Shared(r), r.ReadInt32(), r.ReadDecimal(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()));
             ordersById.Add(orderId, new OrderRecord(at, lines.MoveToImmutable(), withRuleVersions ? r.ReadInt32() : 0));
         }
 

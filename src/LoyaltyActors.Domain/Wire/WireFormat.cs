@@ -79,7 +79,7 @@ public static class WireFormat
             return Fail(eventId, "customer_id", idError);
         if (!TryInstant(element, "occurred_at"u8, out var occurredAt, out var timeError))
             return Fail(eventId, "occurred_at", timeError);
-        var channel = OptionalString(element, "channel"u8) ?? "";
+        var channel = CatalogStrings.Share(OptionalString(element, "channel"u8) ?? "");
 
         switch (type)
         {
@@ -111,6 +111,7 @@ public static class WireFormat
             case View:
             {
                 if (!TryId(element, "sku"u8, limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
+                sku = CatalogStrings.Share(sku);
                 var dwell = 0d;
                 if (element.TryGetProperty("dwell_seconds"u8, out var d) && d.ValueKind != JsonValueKind.Null)
                 {
@@ -124,6 +125,7 @@ public static class WireFormat
             case Review:
             {
                 if (!TryId(element, "sku"u8, limits, out var sku, out idError)) return Fail(eventId, "sku", idError);
+                sku = CatalogStrings.Share(sku);
                 if (!element.TryGetProperty("rating"u8, out var r) || r.ValueKind != JsonValueKind.Number
                     || !r.TryGetInt32(out var rating) || rating is < 1 or > 5)
                     return Fail(eventId, "rating", "is required: a whole number from 1 to 5");
@@ -153,13 +155,14 @@ public static class WireFormat
         {
             if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, Line(i, ""), "must be an object {sku, qty, unit_price}");
             if (!TryId(line, "sku"u8, limits, out var sku, out var err)) return Fail(eventId, Line(i, ".sku"), err);
+            sku = CatalogStrings.Share(sku);
             if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, Line(i, ".qty"), err);
             if (!line.TryGetProperty("unit_price"u8, out var priceEl) || priceEl.ValueKind != JsonValueKind.Number
                 || !priceEl.TryGetDecimal(out var price) || price < 0 || price > limits.MaxUnitPrice)
                 return Fail(eventId, Line(i, ".unit_price"), $"is required: a number from 0 to {limits.MaxUnitPrice.ToString(CultureInfo.InvariantCulture)}");
             var category = OptionalString(line, "category"u8) ?? "";
             if (category.Length > limits.MaxIdLength) return Fail(eventId, Line(i, ".category"), $"is longer than {limits.MaxIdLength} characters");
-            lines.Add(new PurchaseLineInput(sku, category, qty, price));
+            lines.Add(new PurchaseLineInput(sku, CatalogStrings.Share(category), qty, price));
             i++;
         }
 
@@ -175,6 +178,7 @@ public static class WireFormat
         {
             if (line.ValueKind != JsonValueKind.Object) return Fail(eventId, Line(i, ""), "must be an object {sku, qty}");
             if (!TryId(line, "sku"u8, limits, out var sku, out var err)) return Fail(eventId, Line(i, ".sku"), err);
+            sku = CatalogStrings.Share(sku);
             if (!TryQty(line, limits, out var qty, out err)) return Fail(eventId, Line(i, ".qty"), err);
             lines.Add(new ReturnLineInput(sku, qty));
             i++;
