@@ -140,11 +140,11 @@ public sealed class NotificationOutbox : IDisposable
             HashSet<string> disabled = endpoints.Count == 0 ? [] : DisabledSet();
             var sequence = _lastSequence;
             using var tx = _db.BeginTransaction();
-            using var known = Command("SELECT 1 FROM notifications WHERE id = $id", tx);
-            var knownId = known.Parameters.Add("$id", SqliteType.Text);
+            // A known id (stored before, or earlier in this batch) inserts nothing and uses no sequence number.
             using var insert = Command("""
                 INSERT INTO notifications (sequence, id, type, customer_id, occurred_at, enqueued_at, body)
                 VALUES ($sequence, $id, $type, $customer, $occurred, $enqueued, $body)
+                ON CONFLICT (id) DO NOTHING
                 """, tx);
             var pSequence = insert.Parameters.Add("$sequence", SqliteType.Integer);
             var pId = insert.Parameters.Add("$id", SqliteType.Text);
@@ -166,15 +166,14 @@ public sealed class NotificationOutbox : IDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 var n = batch[i];
-                knownId.Value = n.NotificationId;
-                if (known.ExecuteScalar() is not null) continue;
-                pSequence.Value = ++sequence;
+                pSequence.Value = sequence + 1;
                 pId.Value = n.NotificationId;
                 pType.Value = n.Type;
                 pCustomer.Value = n.CustomerId;
                 pOccurred.Value = n.OccurredAt.ToUnixTimeMilliseconds();
                 pBody.Value = bodies[i];
-                insert.ExecuteNonQuery();
+                if (insert.ExecuteNonQuery() == 0) continue;
+                sequence++;
                 foreach (var endpoint in endpoints)
                 {
                     var off = disabled.Contains(endpoint);
