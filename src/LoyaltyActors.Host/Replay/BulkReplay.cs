@@ -63,7 +63,9 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         _toWriter = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(2 * (_rowsPerTransaction / _rowsPerChunk + 1))
             { SingleReader = true, SingleWriter = true });
         _writer = journal.CreateWriter(nowTicks);
-        _writing = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // A thread of its own, blocking when it has nothing to write: awaiting would put each wake-up on the thread pool, behind
+        // the deciding loop and the reader, which hold its workers for seconds (the writes then came after the deciding).
+        _writing = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Customers whose state is held in memory now.</summary>
@@ -166,12 +168,12 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoop()
+    private void WriteLoop()
     {
         try
         {
             var appended = new List<Chunk>();
-            await foreach (var chunk in _toWriter.Reader.ReadAllAsync())
+            foreach (var chunk in Blocking(_toWriter.Reader))
             {
                 _writer.Append(chunk.Rows, chunk.Snapshots);
                 chunk.Rows.Clear();
@@ -190,6 +192,13 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
             _toWriter.Writer.TryComplete(ex);
             throw;
         }
+    }
+
+    /// <summary>The channel's items on the calling thread, which waits (blocked) while the channel is empty.</summary>
+    private static IEnumerable<T> Blocking<T>(ChannelReader<T> reader)
+    {
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (reader.TryRead(out var item)) yield return item;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

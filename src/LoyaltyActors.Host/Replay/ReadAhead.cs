@@ -30,34 +30,47 @@ internal static class ReadAhead
         var chunks = Channel.CreateBounded<T[]>(new BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ExceptionDispatchInfo? failure = null;
-        var producer = Task.Factory.StartNew(async () =>
+        // The producer keeps a thread of its own for the whole input and blocks on it when it is ahead: were it to await,
+        // it would continue on the thread pool, whose workers the consumer (and a bulk replay's writer) hold for seconds at
+        // a time, and a queued continuation can wait there until the pool notices it is starved.
+        var producer = Task.Factory.StartNew(() =>
         {
+            var chunk = new List<T>(ChunkSize);
             try
             {
-                var chunk = new List<T>(ChunkSize);
-                foreach (var item in source)
+                try
                 {
-                    chunk.Add(item);
-                    if (chunk.Count < ChunkSize) continue;
-                    await chunks.Writer.WriteAsync(chunk.ToArray(), stop.Token);
-                    chunk.Clear();
+                    foreach (var item in source)
+                    {
+                        chunk.Add(item);
+                        if (chunk.Count < ChunkSize) continue;
+                        Put(chunk.ToArray());
+                        chunk.Clear();
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+                {
+                    failure = ExceptionDispatchInfo.Capture(ex);
                 }
 
-                if (chunk.Count > 0) await chunks.Writer.WriteAsync(chunk.ToArray(), stop.Token);
+                // What was read before the end, or before the failure, goes out ahead of it.
+                if (chunk.Count > 0) Put(chunk.ToArray());
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // The consumer stopped early.
             }
-            catch (Exception ex)
-            {
-                failure = ExceptionDispatchInfo.Capture(ex);
-            }
             finally
             {
                 chunks.Writer.TryComplete();
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+            void Put(T[] full)
+            {
+                while (!chunks.Writer.TryWrite(full))
+                    if (!chunks.Writer.WaitToWriteAsync(stop.Token).AsTask().GetAwaiter().GetResult()) return;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {
