@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using LoyaltyActors.Actors.Persistence;
+using LoyaltyActors.Domain;
 using LoyaltyActors.Domain.Wire;
 using LoyaltyActors.Host.Replay;
 using LoyaltyActors.Ingress;
@@ -74,7 +75,15 @@ public static class ReplayCommand
                 return 2;
             }
 
-            ReplayReader.Prepare(fmt);
+            // While the process starts and the journal opens, the idle core loads what the reader needs first and compiles
+            // the hot code of the reader, the decider and the journal writer (the bulk replay's), which the replay would
+            // otherwise compile on its own threads as it starts.
+            ThreadPool.UnsafeQueueUserWorkItem(static f =>
+            {
+                ReplayReader.Prepare(f);
+                Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly, typeof(Precompiler).Assembly,
+                    typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly);
+            }, fmt, preferLocal: false);
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
             var rejectsPath = result.GetValue(rejects);
             var engineName = result.GetValue(engineOption)!;

@@ -33,25 +33,21 @@ public static class ReplayReader
     public static long TotalBytes(string path) => ReplayInput.Files(path).Sum(f => new FileInfo(f).Length);
 
     /// <summary>
-    /// Starts loading, on a thread-pool thread, what reading <paramref name="format"/> will need first and is slow to
-    /// load (Online Retail: the tz database's Europe/London, ~35 ms of a fresh process), so that it overlaps whatever
-    /// the caller does before it reads (opening the journal). Nothing to wait for: the reader uses it when it is ready,
-    /// and reports a failure to load it itself.
+    /// Loads what reading <paramref name="format"/> will need first and is slow to load (Online Retail: the tz database's
+    /// Europe/London, ~35 ms of a fresh process), on the calling thread; a caller runs it on a thread-pool thread so that
+    /// it overlaps whatever it does before it reads (opening the journal). Never throws: the reader meets the same failure
+    /// on its first date and reports it.
     /// </summary>
     public static void Prepare(ReplayFormat format)
     {
-        if (format == ReplayFormat.OnlineRetail)
-            ThreadPool.UnsafeQueueUserWorkItem(static _ =>
-            {
-                try
-                {
-                    OnlineRetailReader.Prepare();
-                }
-                catch (Exception)
-                {
-                    // The reader meets the same failure on its first date and reports it.
-                }
-            }, null);
+        try
+        {
+            if (format == ReplayFormat.OnlineRetail) OnlineRetailReader.Prepare();
+        }
+        catch (Exception)
+        {
+            // Reported by the reader.
+        }
     }
 
     /// <summary>
