@@ -68,7 +68,9 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
     private readonly Queue<Invoice> _queue = new();
     private readonly Dictionary<string, Invoice> _open = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Source, long Line)> _closed = new(StringComparer.Ordinal);
+    // Where each handled invoice began. Values are objects: a dictionary of string to object runs the runtime's precompiled
+    // code from the start, where one of string to a tuple was compiled for this program and ran unoptimised in a short replay.
+    private readonly Dictionary<string, ClosedInvoice> _closed = new(StringComparer.Ordinal);
 
     /// <summary>Per customer and StockCode: the customer's orders holding it with units not yet returned.</summary>
     private readonly Holdings _holdings = new();
@@ -220,7 +222,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             {
                 var invoiceNo = number.ToString();
                 invoice = _freeInvoices.TryPop(out var free) ? free : new Invoice();
-                invoice.Start(invoiceNo, _closed.TryGetValue(invoiceNo, out var earlier) ? earlier : null);
+                invoice.Start(invoiceNo, _closed.TryGetValue(invoiceNo, out var earlier) ? (earlier.Source, earlier.Line) : null);
                 _open[invoiceNo] = invoice;
                 _queue.Enqueue(invoice);
             }
@@ -250,7 +252,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     private void Handle(Invoice invoice)
     {
         _open.Remove(invoice.InvoiceNo);
-        _closed.TryAdd(invoice.InvoiceNo, (invoice.Rows[0].Source, invoice.Rows[0].Line));
+        _closed.TryAdd(invoice.InvoiceNo, new ClosedInvoice(invoice.Rows[0].Source, invoice.Rows[0].Line));
         if (invoice.ClosedEarlier is { } earlier)
         {
             Reject(invoice.Rows, $"InvoiceNo {invoice.InvoiceNo} already ended at {earlier.Source} line {earlier.Line}; " +
@@ -328,9 +330,9 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         if (customerError is not null) return customerError;
         var sku = _skus.Get(row.StockCode, out var skuError, out var skuNo);
         if (skuError is not null) return skuError;
-        if (!int.TryParse(row.Quantity, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var qty))
+        if (!ReplayNumbers.TryParseInt(row.Quantity, out var qty))
             return $"Quantity: {ReplayChecks.Quote(row.Quantity.ToString())} is not a whole number";
-        if (!decimal.TryParse(row.UnitPrice, NumberStyles.Float, CultureInfo.InvariantCulture, out var price))
+        if (!ReplayNumbers.TryParseDecimal(row.UnitPrice, out var price))
             return $"UnitPrice: {ReplayChecks.Quote(row.UnitPrice.ToString())} is not a number";
         if (CachedDate(row.InvoiceDate) is not { } at)
             return $"InvoiceDate: {ReplayChecks.Quote(row.InvoiceDate.ToString())} is not a date and time yyyy-MM-dd HH:mm:ss";
@@ -522,6 +524,8 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
 
         private ReadOnlySpan<char> Field(int i) => _chars.AsSpan(_at[i].Start, _at[i].Length);
     }
+
+    private sealed record ClosedInvoice(string Source, long Line);
 
     private readonly record struct Parsed(Row Row, string Customer, int CustomerNo, string Sku, int SkuNo, int Quantity, decimal UnitPrice, Instant At);
 

@@ -56,6 +56,7 @@ internal sealed class CheckedIds(string field, WireLimits limits)
     private string?[] _errors = new string?[128];
     private int[] _hashes = new int[128];
     private int _count;
+    private int _last = -1; // the id of the previous call: the rows of an order repeat their customer
 
     /// <summary>The one string of <paramref name="text"/>; <paramref name="error"/> is null when it is a valid id.</summary>
     public string Get(ReadOnlySpan<char> text, out string? error) => Get(text, out error, out _);
@@ -64,6 +65,13 @@ internal sealed class CheckedIds(string field, WireLimits limits)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Get(ReadOnlySpan<char> text, out string? error, out int number)
     {
+        if (_last >= 0 && text.SequenceEqual(_ids[_last]))
+        {
+            error = _errors[_last];
+            number = _last;
+            return _ids[_last];
+        }
+
         var hash = string.GetHashCode(text);
         var mask = _slots.Length - 1;
         var i = hash & mask;
@@ -72,13 +80,13 @@ internal sealed class CheckedIds(string field, WireLimits limits)
             var at = _slots[i] - 1;
             if (_hashes[at] != hash || !text.SequenceEqual(_ids[at])) continue;
             error = _errors[at];
-            number = at;
+            number = _last = at;
             return _ids[at];
         }
 
         var value = text.ToString();
         error = ReplayChecks.Id(field, value, limits);
-        number = _count;
+        number = _last = _count;
         if (_count == _ids.Length)
         {
             Array.Resize(ref _ids, _count * 2);

@@ -46,4 +46,26 @@ public sealed class CheckedIdsTests
 
         Assert.True(model.Count > 4_000, $"{model.Count} distinct ids");
     }
+
+    [Fact]
+    public void An_id_asked_for_again_right_after_itself_or_after_another_comes_back_the_same()
+    {
+        var limits = new WireLimits();
+        var ids = new CheckedIds("CustomerID", limits);
+        var first = ids.Get("17850".AsSpan(), out _, out var n1);
+        var again = ids.Get("17850".ToCharArray(), out _, out var n2);
+        var other = ids.Get("1785".AsSpan(), out _, out var n3);
+        var bad = ids.Get("bad\u0007".AsSpan(), out var badError, out var n4);
+        var badAgain = ids.Get("bad\u0007".AsSpan(), out var badErrorAgain, out var n5);
+        var back = ids.Get("17850".AsSpan(), out var error, out var n6);
+
+        Assert.Same(first, again);
+        Assert.Same(first, back);
+        Assert.Equal("1785", other);
+        Assert.Equal([0, 0, 1, 2, 2, 0], new[] { n1, n2, n3, n4, n5, n6 });
+        Assert.Null(error);
+        Assert.NotNull(badError);
+        Assert.Equal(badError, badErrorAgain);
+        Assert.Same(bad, badAgain);
+    }
 }
