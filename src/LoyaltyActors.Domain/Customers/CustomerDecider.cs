@@ -141,6 +141,7 @@ public static class CustomerDecider
     }
 
     /// <summary>Win-back rules whose P(alive) threshold the customer is below by <paramref name="at"/>, once per lapse.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState WinBack(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
         if (program.Clv is not { } model) return state;
@@ -172,6 +173,7 @@ public static class CustomerDecider
     /// null when no rule is pending or the customer has no repeat purchase. P(alive) only falls as T grows, so the day is
     /// found by inverting the closed form and then checked day by day.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Instant? WinBackDue(CustomerState state, LoyaltyProgram program)
     {
         if (program.Clv is not { } model || state.LastPurchaseAt is not { } last) return null;
@@ -194,6 +196,7 @@ public static class CustomerDecider
     }
 
     /// <summary>Held returns of the order just bought are settled against it, in arrival order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState SettleHeldReturns(CustomerState state, PurchaseRecorded purchase, List<CustomerEvent> events)
     {
         if (!state.PendingReturns.TryGetValue(purchase.OrderId, out var held)) return state;
@@ -215,6 +218,8 @@ public static class CustomerDecider
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState Upgrade(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
+        // At the top tier already, no spend qualifies higher: the trailing spend (a walk over every purchase day) is not needed.
+        if (program.TierIndex(state.Tier) == program.Tiers.Length - 1) return state;
         var spend = state.TrailingSpend(at, program.TierWindow);
         var qualifies = program.QualifyingTier(spend);
         if (qualifies <= program.TierIndex(state.Tier)) return state;
@@ -262,6 +267,7 @@ public static class CustomerDecider
     }
 
     /// <summary>Persists the customer's next wake-up (first lot expiry, tier review or win-back day) when it changed; returns the state after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static CustomerState Reschedule(CustomerState state, Instant at, LoyaltyProgram program, string trigger, List<CustomerEvent> events)
     {
         var next = NextDue(state, program);
@@ -272,6 +278,7 @@ public static class CustomerDecider
     }
 
     /// <summary>The first instant something falls due for <paramref name="state"/> under <paramref name="program"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Instant? NextDue(CustomerState state, LoyaltyProgram program)
     {
         var next = state.NextTierReview;

@@ -328,6 +328,7 @@ public sealed record CustomerState(
     /// before it. A binary search: a customer has a lot per purchase, and lots earned at one instant (a batch of a till's
     /// day) are told apart by their order ids, a string comparison each.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int InsertAt(ImmutableArray<PointsLot> lots, PointsLot lot)
     {
         int low = 0, high = lots.Length; // lots[..low] spend before it, lots[high..] do not

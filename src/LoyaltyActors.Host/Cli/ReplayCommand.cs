@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NodaTime;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -308,12 +309,14 @@ public static class ReplayCommand
 
         private long Events => Accepted + Duplicates + Rejected;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Read(ReplayItem item)
         {
             BytesRead = item.BytesRead;
             Rows += item.Rows;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Count(ReplayItem item, EventOutcome outcome, StreamWriter? rejects)
         {
             switch (outcome.Status)

@@ -240,6 +240,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         while (_queue.Count > 0 && _rowIndex - _queue.Peek().LastRowIndex >= Lookahead) Close(_queue.Dequeue());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Close(Invoice invoice)
     {
         Handle(invoice);
@@ -515,9 +516,10 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             for (var i = 0; i < columns.Length; i++)
             {
                 var written = fields[columns[i]].CopyTo(text, _chars.AsSpan(at));
-                var value = _chars.AsSpan(at, written);
-                var lead = value.Length - value.TrimStart().Length;
-                _at[i] = (at + lead, value.Trim().Length);
+                int start = at, end = at + written;
+                while (start < end && char.IsWhiteSpace(_chars[start])) start++;
+                while (end > start && char.IsWhiteSpace(_chars[end - 1])) end--;
+                _at[i] = (start, end - start);
                 at += written;
             }
         }
