@@ -176,6 +176,8 @@ public static class ReplayCommand
     {
         var totalBytes = ReplayReader.TotalBytes(input);
         var progress = new ReplayProgress(totalBytes);
+        // How progress is shown is settled before the clock starts: probing the terminal is not replaying.
+        var interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
         var watch = Stopwatch.StartNew();
 
         void CountDurable()
@@ -211,7 +213,7 @@ public static class ReplayCommand
 
         try
         {
-            if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+            if (interactive)
             {
                 await AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
