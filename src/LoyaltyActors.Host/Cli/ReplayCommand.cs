@@ -76,15 +76,16 @@ public static class ReplayCommand
                 return 2;
             }
 
-            // While the process starts and the journal opens, the idle core loads what the reader needs first and compiles
-            // the hot code of the reader, the decider and the journal writer (the bulk replay's), which the replay would
-            // otherwise compile on its own threads as it starts.
-            ThreadPool.UnsafeQueueUserWorkItem(static f =>
+            // While the process starts and the journal opens, the disk reads the input ahead, and the idle core loads what the
+            // reader needs first and compiles the hot code of the reader, the decider and the journal writer (the bulk
+            // replay's), which the replay would otherwise compile on its own threads as it starts.
+            ThreadPool.UnsafeQueueUserWorkItem(static p =>
             {
-                ReplayReader.Prepare(f);
+                ReplayReader.Prefetch(p.Input);
+                ReplayReader.Prepare(p.Format);
                 Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly, typeof(Precompiler).Assembly,
                     typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly);
-            }, fmt, preferLocal: false);
+            }, (Input: input, Format: fmt), preferLocal: false);
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
             var rejectsPath = result.GetValue(rejects);
             var engineName = result.GetValue(engineOption)!;

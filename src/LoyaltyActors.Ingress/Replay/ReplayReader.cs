@@ -51,6 +51,23 @@ public static class ReplayReader
     }
 
     /// <summary>
+    /// Asks the operating system to start reading the first <see cref="ReplayInput.PrefetchBytes"/> of
+    /// <paramref name="path"/>'s files into memory (Linux), so that the disk works while the process starts; the reader
+    /// keeps asking ahead as it goes. Never throws: a path that cannot be read is reported by the reader.
+    /// </summary>
+    public static void Prefetch(string path)
+    {
+        try
+        {
+            ReplayInput.Prefetch(ReplayInput.Files(path), 0, ReplayInput.PrefetchBytes);
+        }
+        catch (Exception)
+        {
+            // Reported by the reader.
+        }
+    }
+
+    /// <summary>
     /// The items of <paramref name="path"/> read as <paramref name="format"/>. The path is checked now
     /// (<see cref="FileNotFoundException"/> when missing); the files are read lazily as the result is enumerated.
     /// </summary>
