@@ -70,9 +70,9 @@ public sealed class RecommenderProjection : JournalProjection
 
     private readonly RecommenderSettings _settings;
     private readonly CoOccurrenceModel _model;
-    private readonly Dictionary<string, OrderMemo> _orders;
+    private readonly OrderMemos _orders;
 
-    private RecommenderProjection(RecommenderSettings settings, CoOccurrenceModel model, Dictionary<string, OrderMemo> orders)
+    private RecommenderProjection(RecommenderSettings settings, CoOccurrenceModel model, OrderMemos orders)
     {
         _settings = settings;
         _model = model;
@@ -92,7 +92,7 @@ public sealed class RecommenderProjection : JournalProjection
     public static RecommenderProjection Empty(RecommenderSettings settings) => Empty(settings, SkuPartition.Whole);
 
     public static RecommenderProjection Empty(RecommenderSettings settings, SkuPartition partition) =>
-        new(settings, new CoOccurrenceModel(settings.MaxPairsPerOrder, partition), new(StringComparer.Ordinal));
+        new(settings, new CoOccurrenceModel(settings.MaxPairsPerOrder, partition), new OrderMemos(0));
 
     /// <summary>The saved whole model, or an empty one (see the partitioned overload).</summary>
     public static RecommenderProjection Load(ModelStore store, RecommenderSettings settings) => Load(store, settings, SkuPartition.Whole);
@@ -122,7 +122,7 @@ public sealed class RecommenderProjection : JournalProjection
         }
 
         var s = saved.Model;
-        var orders = new Dictionary<string, OrderMemo>(s.OrderKeys.Length, StringComparer.Ordinal);
+        var orders = new OrderMemos(s.OrderKeys.Length);
         for (var i = 0; i < s.OrderKeys.Length; i++) orders[s.OrderKeys[i]] = new OrderMemo(s.OrderSkus[i], s.OrderUnits[i]);
         return new RecommenderProjection(settings, CoOccurrenceModel.FromSnapshot(s.Model), orders)
         {
@@ -248,7 +248,7 @@ public sealed class RecommenderProjection : JournalProjection
         };
         var i = 0;
         // Sorted, so that equal models save equal bytes whatever the history of the dictionary.
-        foreach (var (key, memo) in _orders.OrderBy(o => o.Key, StringComparer.Ordinal))
+        foreach (var (key, memo) in _orders.All.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             s.OrderKeys[i] = key;
             s.OrderSkus[i] = memo.Skus;
@@ -264,6 +264,48 @@ public sealed class RecommenderProjection : JournalProjection
 
     /// <summary>An order's distinct SKUs and the units not yet returned: a struct, held inline in the dictionary (one memo per order in every partition; an object each was a good part of what the collector traced).</summary>
     private readonly record struct OrderMemo(string[] Skus, int Units);
+
+    /// <summary>
+    /// The order memos by key, in <see cref="Shards"/> dictionaries chosen by the key's hash. One dictionary of every
+    /// order ever bought grew by doubling arrays of megabytes on the large-object heap (in each partition), which counted
+    /// towards full collections of the whole heap; a shard stays small, and its growth is ordinary short-lived garbage.
+    /// </summary>
+    private sealed class OrderMemos
+    {
+        private const int Shards = 256;
+        private readonly Dictionary<string, OrderMemo>[] _shards = new Dictionary<string, OrderMemo>[Shards];
+
+        public OrderMemos(int capacity)
+        {
+            for (var i = 0; i < Shards; i++) _shards[i] = new Dictionary<string, OrderMemo>(capacity / Shards, StringComparer.Ordinal);
+        }
+
+        public int Count
+        {
+            get
+            {
+                var n = 0;
+                foreach (var shard in _shards) n += shard.Count;
+                return n;
+            }
+        }
+
+        public OrderMemo this[string key]
+        {
+            get => Of(key)[key];
+            set => Of(key)[key] = value;
+        }
+
+        public bool TryGetValue(string key, out OrderMemo memo) => Of(key).TryGetValue(key, out memo);
+
+        public bool Remove(string key) => Of(key).Remove(key);
+
+        public IEnumerable<string> Keys => _shards.SelectMany(s => s.Keys);
+
+        public IEnumerable<KeyValuePair<string, OrderMemo>> All => _shards.SelectMany(s => s);
+
+        private Dictionary<string, OrderMemo> Of(string key) => _shards[(uint)StringComparer.Ordinal.GetHashCode(key) % Shards];
+    }
 
     public sealed class Snapshot
     {
