@@ -76,16 +76,6 @@ public static class ReplayCommand
                 return 2;
             }
 
-            // While the process starts and the journal opens, the disk reads the input ahead, and the idle core loads what the
-            // reader needs first and compiles the hot code of the reader, the decider and the journal writer (the bulk
-            // replay's), which the replay would otherwise compile on its own threads as it starts.
-            ThreadPool.UnsafeQueueUserWorkItem(static p =>
-            {
-                ReplayReader.Prefetch(p.Input);
-                ReplayReader.Prepare(p.Format);
-                Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly, typeof(Precompiler).Assembly,
-                    typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly);
-            }, (Input: input, Format: fmt), preferLocal: false);
             var batchSize = Math.Clamp(result.GetValue(batch), 1, 10_000);
             var rejectsPath = result.GetValue(rejects);
             var engineName = result.GetValue(engineOption)!;
@@ -94,6 +84,19 @@ public static class ReplayCommand
                 await Console.Error.WriteLineAsync($"loyalty: --engine: '{engineName}' is not one of auto, bulk, actors");
                 return 2;
             }
+
+            // While the process starts and the journal opens, the disk reads the input ahead, and the idle core loads what the
+            // reader needs first and, when the bulk engine may run, compiles the hot code of the reader, the decider and the
+            // journal writer, which the replay would otherwise compile on its own threads as it starts.
+            var bulkMayRun = result.GetValue(to) is null && engineName != "actors";
+            ThreadPool.UnsafeQueueUserWorkItem(static p =>
+            {
+                ReplayReader.Prefetch(p.Input);
+                ReplayReader.Prepare(p.Format);
+                if (p.Bulk)
+                    Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly, typeof(Precompiler).Assembly,
+                        typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly);
+            }, (Input: input, Format: fmt, Bulk: bulkMayRun), preferLocal: false);
 
             if (result.GetValue(to) is { } url)
             {
