@@ -35,6 +35,40 @@ public sealed class ReadAheadTests
     }
 
     [Fact]
+    public async Task The_source_runs_at_a_lower_priority_than_the_consumer()
+    {
+        if (!OperatingSystem.IsLinux()) return; // niceness is read where it is set: Linux
+        var consumer = UpstreamPriority.CurrentNiceness()!.Value;
+        var source = new HashSet<int>();
+        await foreach (var _ in ReadAhead.Of(Numbers(2_000, _ => { lock (source) source.Add(UpstreamPriority.CurrentNiceness()!.Value); }), CancellationToken.None))
+        {
+        }
+
+        Assert.Equal([Math.Min(19, consumer + 10)], source);
+        Assert.Equal(consumer, UpstreamPriority.CurrentNiceness());
+    }
+
+    [Fact]
+    public void Lowering_a_threads_priority_lowers_that_thread_alone()
+    {
+        if (!OperatingSystem.IsLinux()) return; // niceness is read where it is set: Linux
+        var mine = UpstreamPriority.CurrentNiceness();
+        int? before = null, after = null;
+        var lowered = false;
+        var thread = new Thread(() =>
+        {
+            before = UpstreamPriority.CurrentNiceness();
+            lowered = UpstreamPriority.Lower(3);
+            after = UpstreamPriority.CurrentNiceness();
+        });
+        thread.Start();
+        thread.Join();
+        Assert.True(lowered);
+        Assert.Equal(Math.Min(19, before!.Value + 3), after);
+        Assert.Equal(mine, UpstreamPriority.CurrentNiceness());
+    }
+
+    [Fact]
     public async Task A_failure_of_the_source_comes_out_after_the_items_read_before_it()
     {
         var seen = new List<int>();

@@ -35,6 +35,9 @@ internal static class ReadAhead
         // a time, and a queued continuation can wait there until the pool notices it is starved.
         var producer = Task.Factory.StartNew(() =>
         {
+            // The first stage: on a machine short of cores, what it has read is decided and written before more is read. (Its
+            // task's continuations run elsewhere: the consumer's code after the input's end must not run on this thread.)
+            UpstreamPriority.Lower();
             var chunk = new List<T>(ChunkSize);
             try
             {
@@ -70,7 +73,7 @@ internal static class ReadAhead
                 while (!chunks.Writer.TryWrite(full))
                     if (!chunks.Writer.WaitToWriteAsync(stop.Token).AsTask().GetAwaiter().GetResult()) return;
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
 
         try
         {
