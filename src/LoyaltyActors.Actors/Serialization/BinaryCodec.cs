@@ -309,6 +309,7 @@ internal static class BinaryCodec
     /// <summary>A catalogue string (SKU, category, channel, tier, rule), read as its shared instance (<see cref="CatalogStrings"/>).</summary>
     private static string Shared(BinaryReader r) => CatalogStrings.Share(r.ReadString());
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteInstant(BinaryWriter w, Instant instant)
     {
         // Whole seconds plus nanoseconds keep every instant the wire format can carry, exactly.

@@ -180,6 +180,7 @@ public sealed record CustomerState(
     /// </summary>
     public long PointsBalance
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             long sum = 0;
@@ -390,6 +391,7 @@ public sealed record CustomerState(
     }
 
     /// <summary>The position of the live lot of order <paramref name="orderId"/>, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int IndexOfLot(string orderId)
     {
         for (var i = 0; i < Lots.Length; i++)

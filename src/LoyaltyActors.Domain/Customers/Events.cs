@@ -50,7 +50,11 @@ public sealed record PurchasedLine(string Sku, string Category, int Qty, decimal
     : ILineTotals
 {
     /// <summary>Qty × unit price, in the deployment currency.</summary>
-    public decimal Amount => Qty * UnitPrice;
+    public decimal Amount
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Qty * UnitPrice;
+    }
 }
 
 /// <summary>

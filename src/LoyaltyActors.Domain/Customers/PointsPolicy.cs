@@ -59,9 +59,11 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
 /// <summary>Calendar arithmetic on instants in UTC (a month after 31 January is the last day of February).</summary>
 public static class Calendar
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Instant Plus(Instant instant, Period period) =>
         instant.InUtc().LocalDateTime.Plus(period).InUtc().ToInstant();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Instant Minus(Instant instant, Period period) =>
         instant.InUtc().LocalDateTime.Minus(period).InUtc().ToInstant();
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Immutable;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -46,6 +47,7 @@ internal static class SmallStringSet
         _ => ((ImmutableHashSet<string>)set).Count,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Contains(object? set, string value) => set switch
     {
         null => false,
@@ -55,6 +57,7 @@ internal static class SmallStringSet
     };
 
     /// <summary>The set with <paramref name="value"/> (the same object when it is already in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static object Add(object? set, string value)
     {
         switch (set)

@@ -184,6 +184,7 @@ public static class ReplayCommand
         var interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
         var watch = Stopwatch.StartNew();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void CountDurable()
         {
             foreach (var (item, outcome) in sink.TakeDurable()) progress.Count(item, outcome, rejects);

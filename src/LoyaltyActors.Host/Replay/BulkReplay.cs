@@ -72,6 +72,7 @@ internal sealed class BulkReplay : IReplaySink, IAsyncDisposable
     public int CustomersInMemory => _customers.Count;
 
     /// <summary>Decides one command as its customer's actor would, and queues the resulting rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask AddAsync(ReplayItem item, CancellationToken ct) => Add(item) ? SendAsync(ct) : ValueTask.CompletedTask;
 
     /// <summary>Decides and queues one command; true when the chunk being built is full and must be sent.</summary>

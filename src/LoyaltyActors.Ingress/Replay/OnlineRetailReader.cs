@@ -103,7 +103,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         foreach (var cursor in ReplayInput.Cursors(files))
         {
             var file = new FileState();
-            while (NextRecord(cursor, file))
+            while (NextItems(cursor, file))
             {
                 foreach (var item in _out) yield return item;
                 _out.Clear();
@@ -118,6 +118,19 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         while (_queue.Count > 0) Close(_queue.Dequeue());
         foreach (var item in _out) yield return item;
         _out.Clear();
+    }
+
+    /// <summary>
+    /// Reads records until one puts items in <see cref="_out"/> (true) or the file ends (false). Most records put none (their
+    /// invoice is still open): this loop, not the iterator's, runs once per record, and only this one is compiled optimised
+    /// from the start (the iterator's code runs unoptimised through a short replay).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool NextItems(LineCursor cursor, FileState file)
+    {
+        while (NextRecord(cursor, file))
+            if (_out.Count > 0) return true;
+        return false;
     }
 
     /// <summary>Reads the next non-blank record of the file and handles it (items go to <see cref="_out"/>); false at its end.</summary>

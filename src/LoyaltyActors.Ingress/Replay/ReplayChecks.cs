@@ -11,6 +11,7 @@ namespace LoyaltyActors.Ingress.Replay;
 internal static class ReplayChecks
 {
     /// <summary>Null when <paramref name="value"/> is a valid id; otherwise the reason, naming <paramref name="field"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Id(string field, string? value, WireLimits limits)
     {
         if (string.IsNullOrWhiteSpace(value)) return $"{field}: must not be empty";
@@ -28,6 +29,7 @@ internal static class ReplayChecks
         : qty > limits.MaxQty ? $"{field}: {qty} is above the limit of {limits.MaxQty} units"
         : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? UnitPrice(string field, decimal price, WireLimits limits) =>
         price < 0 ? $"{field}: must not be negative, got {Text(price)}"
         : price > limits.MaxUnitPrice ? $"{field}: {Text(price)} is above the limit of {Text(limits.MaxUnitPrice)}"

@@ -156,7 +156,11 @@ internal sealed class LineCursor : IDisposable
     public long LineNumber { get; private set; }
 
     /// <summary>Bytes consumed so far, including the files before this one.</summary>
-    public long BytesRead => _before + Math.Min(_stream.Position, Length);
+    public long BytesRead
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _before + Math.Min(_stream.Position, Length);
+    }
 
     public bool TryReadLine([NotNullWhen(true)] out string? line)
     {
