@@ -277,7 +277,7 @@ public sealed class BulkReplayTests(GeneratedHistory history, ITestOutputHelper 
             "replay", history.FullInput, "--format", "ndjson", "--engine", "bulk", "--data-dir", host.DataDir));
         // The aggregators count the customers' own events, not the program's (expiry, tiers, rewards, wake-ups), which a
         // server may add as time passes: purchases, returns (held ones too), views, reviews and redemptions.
-        string[] ownEvents = ["P1", "P2", "R1", "R2", "V1", "W1", "D1", "H1"];
+        string[] ownEvents = ["P1", "P2", "P3", "R1", "R2", "V1", "W1", "D1", "H1"];
         var rows = JournalRows.Read(host.DataDir).Values.Sum(events => events.Count(e => ownEvents.Contains(e.Manifest)));
         var offline = await LoyaltyHostProcess.RunCliAsync(environment, "customer", "gh-2", "--as-of", AsOf, "--data-dir", host.DataDir);
         using var expected = JsonDocument.Parse(offline.Succeeded().Stdout);
