@@ -44,8 +44,9 @@ public sealed class ReadAheadTests
         {
         }
 
+        // (Not checked: the consumer's niceness after the loop. It may resume on a pool worker that the pool created from the
+        // source's thread while growing, which inherits the lower priority: see UpstreamPriority.)
         Assert.Equal([Math.Min(19, consumer + 10)], source);
-        Assert.Equal(consumer, UpstreamPriority.CurrentNiceness());
     }
 
     [Fact]

@@ -15,6 +15,10 @@ namespace LoyaltyActors.Host.Replay;
 /// Only ever lowers: on Linux the thread's niceness is raised by <paramref name="steps"/> from where it is (at most 19),
 /// which needs no privilege and never puts the thread above the rest of its process; elsewhere the thread becomes
 /// <see cref="ThreadPriority.BelowNormal"/>. For a thread of its own only (never a pool thread): nothing restores it.
+/// A thread created from the lowered one inherits its niceness (Linux): the thread pool creates a worker from the thread
+/// that queues work when it grows, so a worker made while the reader hands on a chunk would run lowered too. In a replay
+/// the pool's workers exist before the reader starts (five replays sampled every 30 ms: only the reader ran lowered); in
+/// the test host's busy pool it happened (the read-ahead test no longer checks the consumer's niceness afterwards).
 /// </remarks>
 internal static class UpstreamPriority
 {
