@@ -363,6 +363,7 @@ internal static class BinaryCodec
     /// of the mantissa follow" (bit 6) and sign (bit 7); the low 64 bits of the mantissa as a variable-length integer; then
     /// the high 32 bits, variable-length, when not zero. A price of 2.95 takes 3 bytes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WriteCompactDecimal(BinaryWriter w, decimal value)
     {
         Span<int> bits = stackalloc int[4];
@@ -374,6 +375,7 @@ internal static class BinaryCodec
         if (high != 0) w.Write7BitEncodedInt(high);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static decimal ReadCompactDecimal(BinaryReader r)
     {
         var head = r.ReadByte();

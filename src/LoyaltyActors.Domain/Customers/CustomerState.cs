@@ -343,6 +343,7 @@ public sealed record CustomerState(
         return low;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SpendsBefore(PointsLot a, PointsLot b) =>
         a.EarnedAt < b.EarnedAt || (a.EarnedAt == b.EarnedAt && string.CompareOrdinal(a.OrderId, b.OrderId) <= 0);
 

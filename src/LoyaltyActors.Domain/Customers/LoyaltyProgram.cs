@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using LoyaltyActors.Domain.Scoring;
 using NodaTime;
 
@@ -98,6 +99,7 @@ public sealed record LoyaltyProgram(
     }
 
     /// <summary>The position of <paramref name="name"/> in <see cref="Tiers"/>, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int TierIndex(string name)
     {
         for (var i = 0; i < Tiers.Length; i++)

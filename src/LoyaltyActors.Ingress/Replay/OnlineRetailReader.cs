@@ -395,6 +395,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     /// <c>yyyy-MM-dd HH:mm:ss</c> or <c>yyyy-MM-dd HH:mm</c> (years 1000–9999, hours 0–23) read digit by digit, as the
     /// first two <see cref="DatePatterns"/> would read it; anything else, valid or not, is left to them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryReadIsoLocal(ReadOnlySpan<char> text, out LocalDateTime local)
     {
         local = default;

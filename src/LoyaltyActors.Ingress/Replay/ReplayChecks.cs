@@ -24,6 +24,7 @@ internal static class ReplayChecks
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Qty(string field, long qty, WireLimits limits) =>
         qty <= 0 ? $"{field}: must be positive, got {qty}"
         : qty > limits.MaxQty ? $"{field}: {qty} is above the limit of {limits.MaxQty} units"
