@@ -55,6 +55,18 @@ public sealed class RuntimeTuningTests
     }
 
     [Fact]
+    public void The_executable_runs_server_gc_with_fixed_generation_budgets()
+    {
+        // Set in the Host project (GarbageCollectionAdaptationMode), so it holds for every way the executable is started.
+        var path = Path.ChangeExtension(LoyaltyHostProcess.LoyaltyDll, ".runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.Equal(0, properties.GetProperty("System.GC.DynamicAdaptationMode").GetInt32());
+    }
+
+    [Fact]
     public void Dotnet_run_and_the_server_scripts_set_every_setting()
     {
         var root = TestData.RepoRoot;
