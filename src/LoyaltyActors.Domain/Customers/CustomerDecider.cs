@@ -112,9 +112,7 @@ public static class CustomerDecider
         var anyExpired = false;
         foreach (var lot in state.Lots)
             anyExpired |= lot.ExpiresAt <= at;
-        var expiring = anyExpired
-            ? state.Lots.Where(l => l.ExpiresAt <= at).OrderBy(l => l.ExpiresAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).ToList()
-            : [];
+        var expiring = anyExpired ? Expired(state.Lots, at) : [];
         foreach (var lot in expiring)
         {
             var expired = new PointsExpired($"{trigger}#expire:{lot.OrderId}", lot.ExpiresAt!.Value, lot.OrderId, lot.Remaining, program.Points.Version);
@@ -139,6 +137,13 @@ public static class CustomerDecider
 
         return WinBack(state, at, program, trigger, events);
     }
+
+    /// <summary>
+    /// The lots expired by <paramref name="at"/>, in expiry order (then by order id). A method of its own: a lambda over a
+    /// parameter of <see cref="FallDue"/> would allocate its closure on every command, expired lots or not.
+    /// </summary>
+    private static List<PointsLot> Expired(ImmutableArray<PointsLot> lots, Instant at) =>
+        lots.Where(l => l.ExpiresAt <= at).OrderBy(l => l.ExpiresAt).ThenBy(l => l.OrderId, StringComparer.Ordinal).ToList();
 
     /// <summary>Win-back rules whose P(alive) threshold the customer is below by <paramref name="at"/>, once per lapse.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -177,7 +182,7 @@ public static class CustomerDecider
     private static Instant? WinBackDue(CustomerState state, LoyaltyProgram program)
     {
         if (program.Clv is not { } model || state.LastPurchaseAt is not { } last) return null;
-        var pending = program.Rewards.Where(r => r.When == RewardTrigger.WinBack && !IssuedThisLapse(state, r)).ToList();
+        var pending = PendingWinBacks(state, program);
         if (pending.Count == 0) return null;
         var threshold = (double)pending.Max(r => r.Threshold);
         var lastDay = EpochDays.Of(last);
@@ -194,6 +199,10 @@ public static class CustomerDecider
         for (var guard = 0; guard < 40 && PAlive(state, EpochDays.ToDate(day), model) >= threshold; guard++) day++;
         return Instant.FromUnixTimeTicks(day * NodaConstants.TicksPerDay);
     }
+
+    /// <summary>The win-back rules not yet issued in this lapse (apart from <see cref="WinBackDue"/>, whose every call would otherwise allocate this lambda's closure).</summary>
+    private static List<RewardRule> PendingWinBacks(CustomerState state, LoyaltyProgram program) =>
+        program.Rewards.Where(r => r.When == RewardTrigger.WinBack && !IssuedThisLapse(state, r)).ToList();
 
     /// <summary>Held returns of the order just bought are settled against it, in arrival order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -316,7 +316,7 @@ public sealed record CustomerState(
             _categories = categories,
             PurchaseDays = PurchaseDays.SetItem(day, new DaySpend(dayBefore.Purchases + 1, dayBefore.Amount + amount)),
             OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable(), p.RuleVersion)),
-            PointsEarned = PointsEarned + p.Points,
+            PointsEarned = PointsEarned + points,
             PointsDebt = PointsDebt - pay,
             Lots = lots,
             _eventIds = seen,
