@@ -85,18 +85,25 @@ public static class ReplayCommand
                 return 2;
             }
 
-            // While the process starts and the journal opens, the disk reads the input ahead, and the idle core loads what the
+            // While the process starts and the journal opens, the disk reads the input ahead, and the pool loads what the
             // reader needs first and, when the bulk engine may run, compiles the hot code of the reader, the decider and the
-            // journal writer, which the replay would otherwise compile on its own threads as it starts.
+            // journal writer, which the replay would otherwise compile on its own threads as it starts. The three stages'
+            // code is compiled by separate work items, in the order the stages start: compiled one after the other, the
+            // decider's was still being compiled 35-80 ms into the replay, while the decider waited for it or compiled it
+            // itself (18 alternating Online Retail replays: median 50.0k -> 56.3k events/s, process CPU 1.36 -> 1.27 s).
             var bulkMayRun = result.GetValue(to) is null && engineName != "actors";
             ThreadPool.UnsafeQueueUserWorkItem(static p =>
             {
                 ReplayReader.Prefetch(p.Input);
                 ReplayReader.Prepare(p.Format);
-                if (p.Bulk)
-                    Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly, typeof(Precompiler).Assembly,
-                        typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly);
+                if (p.Bulk) Precompiler.AggressivelyOptimized(typeof(ReplayReader).Assembly);
             }, (Input: input, Format: fmt, Bulk: bulkMayRun), preferLocal: false);
+            if (bulkMayRun)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static _ => Precompiler.AggressivelyOptimized(typeof(Precompiler).Assembly), 0, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(static _ => Precompiler.AggressivelyOptimized(typeof(BulkReplay).Assembly, typeof(BulkJournal).Assembly),
+                    0, preferLocal: false);
+            }
 
             if (result.GetValue(to) is { } url)
             {
