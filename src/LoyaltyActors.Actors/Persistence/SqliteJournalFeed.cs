@@ -114,16 +114,21 @@ public sealed class SqliteJournalFeed : IExtension
     /// the first read that finds nothing new. Live: then waits for the next commit (or the refresh interval, whichever
     /// comes first) and reads again.
     /// </summary>
-    public Source<JournalEvent, NotUsed> Events(long afterOffset, bool live) =>
+    public Source<JournalEvent, NotUsed> Events(long afterOffset, bool live) => EventBatches(afterOffset, live).SelectMany(batch => batch);
+
+    /// <summary>
+    /// <see cref="Events"/> as the batches they are read or handed over in (a commit's events, or up to a query's rows;
+    /// never empty). The arrays are shared by every reader that takes the same stretch: read them, never change them.
+    /// </summary>
+    public Source<JournalEvent[], NotUsed> EventBatches(long afterOffset, bool live) =>
         Source.UnfoldResourceAsync<JournalEvent[], Reader>(
-                () => Task.FromResult(new Reader(this, afterOffset, live)),
-                reader => reader.NextAsync(),
-                reader =>
-                {
-                    reader.Dispose();
-                    return Task.FromResult(Done.Instance);
-                })
-            .SelectMany(batch => batch);
+            () => Task.FromResult(new Reader(this, afterOffset, live)),
+            reader => reader.NextAsync(),
+            reader =>
+            {
+                reader.Dispose();
+                return Task.FromResult(Done.Instance);
+            });
 
     private sealed class Reader(SqliteJournalFeed feed, long afterOffset, bool live) : IDisposable
     {

@@ -32,6 +32,17 @@ public static class JournalEvents
             ? feed.Events(afterOffset, live: true)
             : ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly();
 
+    /// <summary>
+    /// <see cref="LiveCustomerEvents"/> in batches for a consumer that takes one batch at a time: what arrived while it
+    /// was busy, up to about <paramref name="max"/> events (<see cref="JournalBatches"/>). On the embedded SQLite file the
+    /// feed's own batches (a commit's events) go through the stream whole, and only batches waiting together are joined:
+    /// the stream carries a few elements per commit instead of one per event.
+    /// </summary>
+    public static Source<IList<JournalEvent>, NotUsed> LiveCustomerEventBatches(ActorSystem system, long afterOffset, int max) =>
+        Persistence.SqliteJournalFeed.Get(system) is { Enabled: true } feed
+            ? feed.EventBatches(afterOffset, live: true).Via(JournalBatches.Joined(max))
+            : ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly().Via(JournalBatches.UpTo(max));
+
     private static Offset From(long afterOffset) => afterOffset == 0 ? Offset.NoOffset() : Offset.Sequence(afterOffset);
 
     private static Source<JournalEvent, NotUsed> CustomerEventsOnly(this Source<EventEnvelope, NotUsed> envelopes) =>

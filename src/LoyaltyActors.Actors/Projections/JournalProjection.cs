@@ -81,6 +81,24 @@ public static class JournalBatches
             batch.Add(e);
             return batch;
         });
+
+    /// <summary>
+    /// The same for events that arrive in batches already: a batch that arrives alone goes on as it is, and batches that
+    /// wait together are joined into one list of at most <paramref name="max"/> events. A batch is never split: one of
+    /// more than <paramref name="max"/> events (a large commit) goes on alone.
+    /// </summary>
+    public static Flow<JournalEvent[], IList<JournalEvent>, NotUsed> Joined(int max) =>
+        Flow.Create<JournalEvent[]>().BatchWeighted(max, batch => batch.Length, batch => (IList<JournalEvent>)batch, (joined, batch) =>
+        {
+            if (joined is not List<JournalEvent> list)
+            {
+                list = new List<JournalEvent>(joined.Count + batch.Length);
+                list.AddRange(joined);
+            }
+
+            list.AddRange(batch);
+            return list;
+        });
 }
 
 /// <summary>
@@ -188,8 +206,7 @@ public sealed class ProjectionActor : ReceiveActor, IWithTimers
     private void StartStream()
     {
         _killSwitch?.Shutdown();
-        _killSwitch = JournalEvents.LiveCustomerEvents(Context.System, StartOffset())
-            .Via(JournalBatches.UpTo(1000))
+        _killSwitch = JournalEvents.LiveCustomerEventBatches(Context.System, StartOffset(), 1000)
             .ViaMaterialized(KillSwitches.Single<IList<JournalEvent>>(), Keep.Right)
             .To(Sink.ActorRefWithAck<IList<JournalEvent>>(Self, StreamInit.Instance, Ack.Instance, StreamCompleted.Instance, ex => new StreamFailed(ex)))
             .Run(Materializer);

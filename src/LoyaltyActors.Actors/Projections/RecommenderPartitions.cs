@@ -163,8 +163,7 @@ public sealed class RecommenderRouter : ReceiveActor, IWithTimers
     {
         _feed?.Shutdown();
         var partitions = _partitions;
-        _feed = JournalEvents.LiveCustomerEvents(Context.System, _fedUpTo)
-            .Via(JournalBatches.UpTo(1000))
+        _feed = JournalEvents.LiveCustomerEventBatches(Context.System, _fedUpTo, 1000)
             .SelectAsync(1, async batch =>
             {
                 var message = FeedBatch.Of(batch as IReadOnlyList<JournalEvent> ?? batch.ToList());
