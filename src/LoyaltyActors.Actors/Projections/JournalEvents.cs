@@ -26,17 +26,12 @@ public static class JournalEvents
             ? feed.Events(afterOffset, live: false)
             : ReadJournal(system).CurrentAllEvents(From(afterOffset)).CustomerEventsOnly();
 
-    /// <summary>Like <see cref="CurrentCustomerEvents"/>, then keeps following the journal as it grows.</summary>
-    public static Source<JournalEvent, NotUsed> LiveCustomerEvents(ActorSystem system, long afterOffset = 0) =>
-        Persistence.SqliteJournalFeed.Get(system) is { Enabled: true } feed
-            ? feed.Events(afterOffset, live: true)
-            : ReadJournal(system).AllEvents(From(afterOffset)).CustomerEventsOnly();
-
     /// <summary>
-    /// <see cref="LiveCustomerEvents"/> in batches for a consumer that takes one batch at a time: what arrived while it
-    /// was busy, up to about <paramref name="max"/> events (<see cref="JournalBatches"/>). On the embedded SQLite file the
-    /// feed's own batches (a commit's events) go through the stream whole, and only batches waiting together are joined:
-    /// the stream carries a few elements per commit instead of one per event.
+    /// Like <see cref="CurrentCustomerEvents"/>, then keeps following the journal as it grows; in batches for a consumer
+    /// that takes one batch at a time: what arrived while it was busy, up to <paramref name="max"/> events
+    /// (<see cref="JournalBatches"/>). On the embedded SQLite file the feed's own batches (a commit's events) go through
+    /// the stream whole, and only batches waiting together are joined: the stream carries a few elements per commit
+    /// instead of one per event.
     /// </summary>
     public static Source<IList<JournalEvent>, NotUsed> LiveCustomerEventBatches(ActorSystem system, long afterOffset, int max) =>
         Persistence.SqliteJournalFeed.Get(system) is { Enabled: true } feed
