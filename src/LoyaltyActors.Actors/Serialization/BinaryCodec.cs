@@ -585,9 +585,9 @@ internal static class BinaryCodec
         var dwell = r.ReadDouble();
         var reviews = r.ReadInt32();
         var ratingSum = r.ReadInt32();
-        var days = ImmutableSortedDictionary.CreateBuilder<int, DaySpend>();
-        for (int i = 0, n = r.ReadInt32(); i < n; i++)
-            days.Add(r.ReadInt32(), new DaySpend(r.ReadInt32(), r.ReadDecimal()));
+        var days = new KeyValuePair<int, DaySpend>[r.ReadInt32()];
+        for (var i = 0; i < days.Length; i++)
+            days[i] = new(r.ReadInt32(), new DaySpend(r.ReadInt32(), r.ReadDecimal()));
         var ordersById = ImmutableDictionary.CreateBuilder<string, OrderRecord>(StringComparer.Ordinal);
         for (int i = 0, n = r.ReadInt32(); i < n; i++)
         {
@@ -601,7 +601,7 @@ internal static class BinaryCodec
         }
 
         return new CustomerState(eventIds, orders, gross, returned, returns, first, last, categories, views, dwell,
-            reviews, ratingSum, days.ToImmutable(), ordersById.ToImmutable(),
+            reviews, ratingSum, PurchaseDayTable.Create(days), ordersById.ToImmutable(),
             r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), ReadOptionalInstant(r));
     }
 

@@ -49,7 +49,7 @@ public sealed record CustomerState(
     double DwellSeconds,
     int Reviews,
     int RatingSum,
-    ImmutableSortedDictionary<int, DaySpend> PurchaseDays,
+    PurchaseDayTable PurchaseDays,
     ImmutableDictionary<string, OrderRecord> OrdersById,
     long PointsEarned,
     long PointsReversed,
@@ -100,7 +100,7 @@ public sealed record CustomerState(
     public static CustomerState Empty { get; } = new(
         ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal), 0, 0m, 0m, 0, null, null,
         ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal), 0, 0d, 0, 0,
-        ImmutableSortedDictionary<int, DaySpend>.Empty,
+        PurchaseDayTable.Empty,
         ImmutableDictionary<string, OrderRecord>.Empty.WithComparers(StringComparer.Ordinal),
         0L, 0L, 0L, null);
 
@@ -199,12 +199,7 @@ public sealed record CustomerState(
     {
         var from = EpochDays.Of(Calendar.Minus(at, window));
         var to = EpochDays.Of(at);
-        var spend = 0m;
-        foreach (var (day, s) in PurchaseDays)
-        {
-            if (day > to) break;
-            if (day > from) spend += s.Amount;
-        }
+        var spend = PurchaseDays.AmountBetween(from, to);
 
         foreach (var (day, amount) in ReturnedByOrderDay)
         {
@@ -289,7 +284,6 @@ public sealed record CustomerState(
     {
         var day = EpochDays.Of(p.OccurredAt);
         var amount = p.Amount;
-        var dayBefore = PurchaseDays.TryGetValue(day, out var d) ? d : default;
         var categories = _categories;
         var lines = ImmutableArray.CreateBuilder<OrderLine>(p.Lines.Length);
         foreach (var line in p.Lines)
@@ -314,7 +308,7 @@ public sealed record CustomerState(
             FirstPurchaseAt = FirstPurchaseAt is { } f && f <= p.OccurredAt ? f : p.OccurredAt,
             LastPurchaseAt = LastPurchaseAt is { } l && l >= p.OccurredAt ? l : p.OccurredAt,
             _categories = categories,
-            PurchaseDays = PurchaseDays.SetItem(day, new DaySpend(dayBefore.Purchases + 1, dayBefore.Amount + amount)),
+            PurchaseDays = PurchaseDays.AddPurchase(day, amount),
             OrdersById = OrdersById.SetItem(p.OrderId, new OrderRecord(p.OccurredAt, lines.MoveToImmutable(), p.RuleVersion)),
             PointsEarned = PointsEarned + points,
             PointsDebt = PointsDebt - pay,

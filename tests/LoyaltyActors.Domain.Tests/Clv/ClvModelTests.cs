@@ -17,10 +17,10 @@ public sealed class ClvModelTests
     private static CustomerState Buyer()
     {
         // Purchases on 1997-01-01, 01-08 (two that day) and 02-19: as of 1997-03-05 in weeks x = 2, tₓ = 7, T = 9.
-        var days = ImmutableSortedDictionary<int, DaySpend>.Empty
-            .Add(EpochDays.Of(new LocalDate(1997, 1, 1)), new DaySpend(1, 10m))
-            .Add(EpochDays.Of(new LocalDate(1997, 1, 8)), new DaySpend(2, 30m))
-            .Add(EpochDays.Of(new LocalDate(1997, 2, 19)), new DaySpend(1, 20m));
+        var days = PurchaseDayTable.Empty
+            .SetItem(EpochDays.Of(new LocalDate(1997, 1, 1)), new DaySpend(1, 10m))
+            .SetItem(EpochDays.Of(new LocalDate(1997, 1, 8)), new DaySpend(2, 30m))
+            .SetItem(EpochDays.Of(new LocalDate(1997, 2, 19)), new DaySpend(1, 20m));
         return CustomerState.Empty with { Orders = 4, GrossSpend = 60m, PurchaseDays = days };
     }
 
