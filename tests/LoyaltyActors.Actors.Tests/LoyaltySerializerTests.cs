@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.Serialization;
 using Akka.Serialization;
+using FsCheck.Fluent;
 using FsCheck.Xunit;
 using LoyaltyActors.Actors.Serialization;
 using LoyaltyActors.Actors.Tests.Support;
@@ -106,6 +107,61 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
         using var r = new BinaryReader(stream);
         Assert.Equal(decimal.GetBits(value), decimal.GetBits(BinaryCodec.ReadCompactDecimal(r)));
         Assert.Equal(stream.Length, stream.Position);
+    }
+
+    [Property(MaxTest = 300)]
+    public FsCheck.Property Purchases_are_written_in_the_P3_layout_byte_for_byte_by_both_entry_points() =>
+        Prop.ForAll(PurchaseArb(), purchase =>
+        {
+            // P3 as a BinaryWriter writes it, field by field.
+            using var stream = new MemoryStream();
+            using (var w = new BinaryWriter(stream))
+            {
+                w.Write(purchase.EventId); WriteAt(w, purchase.OccurredAt);
+                w.Write(purchase.OrderId); w.Write(purchase.Channel); w.Write7BitEncodedInt(purchase.RuleVersion); w.Write(purchase.Tier);
+                w.Write(purchase.ExpiresAt.HasValue);
+                if (purchase.ExpiresAt is { } expires) WriteAt(w, expires);
+                w.Write7BitEncodedInt(purchase.Lines.Length);
+                foreach (var l in purchase.Lines)
+                {
+                    w.Write(l.Sku); w.Write(l.Category); w.Write7BitEncodedInt(l.Qty);
+                    BinaryCodec.WriteCompactDecimal(w, l.UnitPrice);
+                    w.Write7BitEncodedInt64(l.Points);
+                    if (l.Rule == PointsPolicy.BaseRule) w.Write((byte)0);
+                    else { w.Write((byte)1); w.Write(l.Rule); }
+                }
+            }
+
+            var expected = stream.ToArray();
+            Assert.Equal(expected, BinaryCodec.Write(purchase));
+            // An encoder reused after a larger purchase writes only this one's bytes.
+            var encoder = new BinaryCodec.Encoder();
+            encoder.Encode(purchase with { Lines = [.. purchase.Lines, .. purchase.Lines, new PurchasedLine(new string('x', 3000), "", 1, 1m, 1)] });
+            Assert.Equal(expected, encoder.Encode(purchase).ToArray());
+        });
+
+    private static FsCheck.Arbitrary<PurchaseRecorded> PurchaseArb()
+    {
+        var text = Gen.Elements("", "SKU-1", "base", "Crème brûlée 🍮", "ab€", new string('y', 127), new string('z', 130), "category:dairy");
+        var number = Gen.Elements(0L, 1L, -1L, 127L, 128L, 16_383L, 16_384L, int.MaxValue, int.MinValue, long.MaxValue, long.MinValue);
+        var price = Gen.Elements(0m, 0.000m, 2.95m, -0.0000000000000000000000000001m, decimal.MaxValue, decimal.MinValue, 79_228_162_514.264337593543950335m);
+        var line = from sku in text
+                   from category in text
+                   from qty in number
+                   from unit in price
+                   from points in number
+                   from rule in Gen.Elements(PointsPolicy.BaseRule, "category:dairy", "")
+                   select new PurchasedLine(sku, category, (int)qty, unit, points, rule);
+        var gen = from id in text
+                  from seconds in Gen.Choose(-2_000_000_000, 2_000_000_000)
+                  from nanos in Gen.Choose(0, 999_999_999)
+                  from lines in Gen.ListOf(line)
+                  from version in number
+                  from tier in text
+                  from expires in Gen.Elements<Instant?>(null, At, Moonwalk)
+                  select new PurchaseRecorded(id, Instant.FromUnixTimeSeconds(seconds).PlusNanoseconds(nanos), id + "-order", tier,
+                      [.. lines], (int)version, tier, expires);
+        return gen.ToArbitrary();
     }
 
     /// <summary>Purchases compared field by field, their lines element by element (records compare arrays by reference).</summary>
@@ -256,12 +312,13 @@ public sealed class LoyaltySerializerTests(ITestOutputHelper output) : CustomerT
             using (var w = new BinaryWriter(stream)) write(w);
             return stream.ToArray();
         }
+    }
 
-        static void WriteAt(BinaryWriter w, Instant at)
-        {
-            w.Write(at.ToUnixTimeSeconds());
-            w.Write((int)(at - Instant.FromUnixTimeSeconds(at.ToUnixTimeSeconds())).ToInt64Nanoseconds());
-        }
+    /// <summary>An instant as every layout writes it: whole seconds, then nanoseconds.</summary>
+    private static void WriteAt(BinaryWriter w, Instant at)
+    {
+        w.Write(at.ToUnixTimeSeconds());
+        w.Write((int)(at - Instant.FromUnixTimeSeconds(at.ToUnixTimeSeconds())).ToInt64Nanoseconds());
     }
 
     [Theory]
