@@ -200,8 +200,10 @@ public sealed record CustomerState(
         var from = EpochDays.Of(Calendar.Minus(at, window));
         var to = EpochDays.Of(at);
         var spend = PurchaseDays.AmountBetween(from, to);
+        var returned = ReturnedByOrderDay;
+        if (returned.IsEmpty) return spend; // most customers: no enumerator of the tree made
 
-        foreach (var (day, amount) in ReturnedByOrderDay)
+        foreach (var (day, amount) in returned)
         {
             if (day > to) break;
             if (day > from) spend -= amount;

@@ -57,13 +57,51 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
 }
 
 /// <summary>Calendar arithmetic on instants in UTC (a month after 31 January is the last day of February).</summary>
+/// <remarks>
+/// The result is NodaTime's <c>instant.InUtc().LocalDateTime.Plus(period)</c> back in UTC. A period of whole years,
+/// months, weeks and days (every period a loyalty program has: expiry, tier window) between years 1 and 9999 is added
+/// to the UTC date as <see cref="DateOnly"/> adds them, which is the ISO calendar's rule too (years, then months, the
+/// day cut to the month's last; then weeks and days), and the time of day kept: ~10 times cheaper than going through a zoned
+/// date-time, and done twice per purchase. Anything else takes NodaTime's way.
+/// </remarks>
 public static class Calendar
 {
+    private const long TicksPerDay = NodaConstants.TicksPerDay;
+
+    /// <summary><see cref="DateOnly.DayNumber"/> of 1970-01-01.</summary>
+    private static readonly int UnixEpochDayNumber = new DateOnly(1970, 1, 1).DayNumber;
+
+    private static readonly int MaxDayNumber = DateOnly.MaxValue.DayNumber;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Instant Plus(Instant instant, Period period) =>
-        instant.InUtc().LocalDateTime.Plus(period).InUtc().ToInstant();
+        TryShiftDate(instant, period, 1, out var shifted) ? shifted : instant.InUtc().LocalDateTime.Plus(period).InUtc().ToInstant();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Instant Minus(Instant instant, Period period) =>
-        instant.InUtc().LocalDateTime.Minus(period).InUtc().ToInstant();
+        TryShiftDate(instant, period, -1, out var shifted) ? shifted : instant.InUtc().LocalDateTime.Minus(period).InUtc().ToInstant();
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryShiftDate(Instant instant, Period period, int sign, out Instant shifted)
+    {
+        shifted = instant;
+        if (period.HasTimeComponent) return false;
+        var ticks = instant.ToUnixTimeTicks();
+        var from = ticks / TicksPerDay - (ticks % TicksPerDay < 0 ? 1 : 0) + UnixEpochDayNumber;
+        if (from < 0 || from > MaxDayNumber) return false;
+
+        var date = DateOnly.FromDayNumber((int)from);
+        // Years first (29 February to the 28th in a common year), then months (the day cut to the month's last).
+        var year = date.Year + sign * (long)period.Years;
+        if (year < 1 || year > 9999) return false;
+        var dayOfMonth = Math.Min(date.Day, DateTime.DaysInMonth((int)year, date.Month));
+        var months = year * 12 + date.Month - 1 + sign * (long)period.Months;
+        if (months < 12 || months >= 12 * 10_000L) return false;
+        var (landedYear, landedMonth) = ((int)(months / 12), (int)(months % 12) + 1);
+        dayOfMonth = Math.Min(dayOfMonth, DateTime.DaysInMonth(landedYear, landedMonth));
+        var landed = new DateOnly(landedYear, landedMonth, dayOfMonth).DayNumber + sign * (7L * period.Weeks + period.Days);
+        if (landed < 0 || landed > MaxDayNumber) return false;
+        shifted = instant + Duration.FromDays(landed - from);
+        return true;
+    }
 }
