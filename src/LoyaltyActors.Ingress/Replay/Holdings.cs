@@ -19,7 +19,11 @@ internal sealed class Holdings
     /// <summary>Per customer number: its SKUs' newest slots. Customer numbers are dense (0, 1, 2, … as <see cref="CheckedIds"/> gives them).</summary>
     private SkuTable?[] _customers = new SkuTable?[256];
 
-    private Slot[] _slots = new Slot[1024];
+    // The slots, in chunks of a fixed size: a single array grown by doubling allocated (and the kernel zeroed) twice the
+    // final size and copied it all at each step; Online Retail ends with ~400,000 slots.
+    private const int ChunkBits = 12;
+    private const int ChunkMask = (1 << ChunkBits) - 1;
+    private Slot[][] _chunks = [new Slot[1 << ChunkBits]];
     private int _used;
     private int _free = -1;
 
@@ -37,14 +41,14 @@ internal sealed class Holdings
         if (customer >= _customers.Length) Array.Resize(ref _customers, Math.Max(customer + 1, _customers.Length * 2));
         var table = _customers[customer] ??= new SkuTable();
         ref var newest = ref table.HeadOf(sku);
-        if (newest >= 0 && _slots[newest].Order == order)
+        if (newest >= 0 && At(newest).Order == order)
         {
-            _slots[newest].Remaining += units;
+            At(newest).Remaining += units;
             return;
         }
 
         var slot = NewSlot();
-        _slots[slot] = new Slot(order, units, newest);
+        At(slot) = new Slot(order, units, newest);
         newest = slot;
         Count++;
     }
@@ -54,7 +58,7 @@ internal sealed class Holdings
     public long Available(int customer, int sku)
     {
         long sum = 0;
-        for (var slot = Head(customer, sku); slot >= 0; slot = _slots[slot].Older) sum += _slots[slot].Remaining;
+        for (var slot = Head(customer, sku); slot >= 0; slot = At(slot).Older) sum += At(slot).Remaining;
         return sum;
     }
 
@@ -71,7 +75,7 @@ internal sealed class Holdings
         var slot = head;
         while (slot >= 0 && units > 0)
         {
-            ref var s = ref _slots[slot];
+            ref var s = ref At(slot);
             var take = Math.Min(units, s.Remaining);
             s.Remaining -= take;
             units -= take;
@@ -80,7 +84,7 @@ internal sealed class Holdings
             if (s.Remaining == 0)
             {
                 if (previous < 0) head = older;
-                else _slots[previous].Older = older;
+                else At(previous).Older = older;
                 Release(slot);
             }
             else
@@ -103,17 +107,22 @@ internal sealed class Holdings
         if (_free >= 0)
         {
             var reused = _free;
-            _free = _slots[reused].Older;
+            _free = At(reused).Older;
             return reused;
         }
 
-        if (_used == _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+        var chunk = _used >> ChunkBits;
+        if (chunk == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+        _chunks[chunk] ??= new Slot[1 << ChunkBits];
         return _used++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot At(int slot) => ref _chunks[slot >> ChunkBits][slot & ChunkMask];
+
     private void Release(int slot)
     {
-        _slots[slot] = new Slot(-1, 0, _free);
+        At(slot) = new Slot(-1, 0, _free);
         _free = slot;
         Count--;
     }

@@ -73,6 +73,34 @@ public sealed class HoldingsTests
     }
 
     [Fact]
+    public void Holdings_beyond_many_chunks_of_slots_are_kept_taken_newest_first_and_their_slots_reused()
+    {
+        // Slots live in fixed-size chunks (4,096): 30,000 orders of three customers span several, freed ones are reused.
+        var holdings = new Holdings();
+        for (var order = 0; order < 30_000; order++) holdings.Add(order % 3, 7, order, 1 + order % 2);
+        Assert.Equal(30_000, holdings.Count);
+        Assert.Equal(Enumerable.Range(0, 30_000).Where(o => o % 3 == 1).Sum(o => 1L + o % 2), holdings.Available(1, 7));
+
+        var taken = new List<(int Order, int Units)>();
+        holdings.Take(1, 7, 15_000, taken);
+        var expected = new List<(int, int)>();
+        var want = 15_000;
+        for (var order = 29_998; want > 0; order -= 3)
+        {
+            var units = Math.Min(want, 1 + order % 2);
+            expected.Add((order, units));
+            want -= units;
+        }
+
+        Assert.Equal(expected, taken);
+        var left = holdings.Count;
+        for (var order = 30_000; order < 40_000; order++) holdings.Add(1, 8, order, 1);
+        Assert.Equal(left + 10_000, holdings.Count);
+        Assert.Equal(10_000, holdings.Available(1, 8));
+        Assert.Equal(Enumerable.Range(0, 30_000).Where(o => o % 3 == 0).Sum(o => 1L + o % 2), holdings.Available(0, 7));
+    }
+
+    [Fact]
     public void Nothing_bought_is_nothing_available_and_nothing_taken()
     {
         var holdings = new Holdings();
