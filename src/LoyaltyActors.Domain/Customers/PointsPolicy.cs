@@ -99,8 +99,10 @@ public static class Calendar
         if (months < 12 || months >= 12 * 10_000L) return false;
         var (landedYear, landedMonth) = ((int)(months / 12), (int)(months % 12) + 1);
         dayOfMonth = Math.Min(dayOfMonth, DateTime.DaysInMonth(landedYear, landedMonth));
-        var landed = new DateOnly(landedYear, landedMonth, dayOfMonth).DayNumber + sign * (7L * period.Weeks + period.Days);
-        if (landed < 0 || landed > MaxDayNumber) return false;
+        // Weeks, then days, each kept within the calendar as NodaTime keeps every step (or throws).
+        var weeks = new DateOnly(landedYear, landedMonth, dayOfMonth).DayNumber + sign * 7L * period.Weeks;
+        var landed = weeks + sign * (long)period.Days;
+        if (weeks < 0 || weeks > MaxDayNumber || landed < 0 || landed > MaxDayNumber) return false;
         shifted = instant + Duration.FromDays(landed - from);
         return true;
     }
