@@ -21,12 +21,13 @@ public interface ILineTotals
 
 /// <summary>
 /// An event's totals over its lines. Loops over the array itself: LINQ over an <see cref="ImmutableArray{T}"/> boxes an
-/// enumerator on every call, and the totals are asked for on every fold and by every projection.
+/// enumerator on every call, and the totals are asked for on every fold and by every projection. One method per line
+/// type: a generic one over these classes ran shared code that found each line's property through a runtime lookup.
 /// </summary>
 internal static class LineTotals
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static decimal Amount<T>(ImmutableArray<T> lines) where T : ILineTotals
+    public static decimal Amount(ImmutableArray<PurchasedLine> lines)
     {
         var sum = 0m;
         foreach (var l in lines) sum += l.Amount;
@@ -34,7 +35,23 @@ internal static class LineTotals
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static long Points<T>(ImmutableArray<T> lines) where T : ILineTotals
+    public static long Points(ImmutableArray<PurchasedLine> lines)
+    {
+        var sum = 0L;
+        foreach (var l in lines) sum = checked(sum + l.Points);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static decimal Amount(ImmutableArray<ReturnedLine> lines)
+    {
+        var sum = 0m;
+        foreach (var l in lines) sum += l.Amount;
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static long Points(ImmutableArray<ReturnedLine> lines)
     {
         var sum = 0L;
         foreach (var l in lines) sum = checked(sum + l.Points);
