@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Wire;
 using NodaTime;
@@ -204,9 +205,8 @@ internal static class BinaryCodec
                 var version = r.Read7BitEncodedInt();
                 var tier = Shared(r);
                 var expiresAt = ReadOptionalInstant(r);
-                var n = r.Read7BitEncodedInt();
-                var lines = ImmutableArray.CreateBuilder<PurchasedLine>(n);
-                for (var i = 0; i < n; i++)
+                var lines = new PurchasedLine[r.Read7BitEncodedInt()];
+                for (var i = 0; i < lines.Length; i++)
                 {
                     var sku = Shared(r);
                     var category = Shared(r);
@@ -219,10 +219,10 @@ internal static class BinaryCodec
                         1 => Shared(r),
                         var b => throw new System.Runtime.Serialization.SerializationException($"P3: rule marker {b} is neither 0 nor 1"),
                     };
-                    lines.Add(new PurchasedLine(sku, category, qty, price, points, rule));
+                    lines[i] = new PurchasedLine(sku, category, qty, price, points, rule);
                 }
 
-                return new PurchaseRecorded(id, at, orderId, channel, lines.MoveToImmutable(), version, tier, expiresAt);
+                return new PurchaseRecorded(id, at, orderId, channel, ImmutableCollectionsMarshal.AsImmutableArray(lines), version, tier, expiresAt);
             }
 
             case PurchaseV1:

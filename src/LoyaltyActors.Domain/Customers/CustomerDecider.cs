@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using NodaTime;
 
 namespace LoyaltyActors.Domain.Customers;
@@ -305,15 +306,18 @@ public static class CustomerDecider
             return new Decision.Rejected(RejectionKind.Invalid, "order_id",
                 $"order '{p.OrderId}' is already recorded for this customer under another event_id");
         var multiplier = program.MultiplierOf(state.Tier);
-        var lines = ImmutableArray.CreateBuilder<PurchasedLine>(p.Lines.Count);
+        // An array wrapped as it is: the builder's methods, instantiated over the line struct, would be compiled for this
+        // program and run unoptimised through a short replay.
+        var lines = new PurchasedLine[p.Lines.Count];
+        var n = 0;
         foreach (var l in p.Lines)
         {
             var (points, rule) = program.Points.PointsFor(l.Qty, l.UnitPrice, l.Category, multiplier);
-            lines.Add(new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points, rule));
+            lines[n++] = new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points, rule);
         }
 
         return new Decision.Accepted(new PurchaseRecorded(
-            p.EventId, p.OccurredAt, p.OrderId, p.Channel, lines.MoveToImmutable(), program.Points.Version,
+            p.EventId, p.OccurredAt, p.OrderId, p.Channel, ImmutableCollectionsMarshal.AsImmutableArray(lines), program.Points.Version,
             state.Tier, program.Points.ExpiryOf(p.OccurredAt)));
     }
 

@@ -63,7 +63,11 @@ internal static class LineTotals
 /// A purchased line with the points it earned under the rule version of its purchase; <paramref name="Rule"/>
 /// names the earning rule that set its rate: <c>base</c> or <c>category:&lt;name&gt;</c> (a category bonus).
 /// </summary>
-public sealed record PurchasedLine(string Sku, string Category, int Qty, decimal UnitPrice, long Points, string Rule = PointsPolicy.BaseRule)
+/// <remarks>
+/// A struct held inline in its purchase's array: an object per line was the largest single allocation of a replay
+/// (Online Retail: 405,000 lines, 29 MB) and of a server's ingest.
+/// </remarks>
+public readonly record struct PurchasedLine(string Sku, string Category, int Qty, decimal UnitPrice, long Points, string Rule = PointsPolicy.BaseRule)
     : ILineTotals
 {
     /// <summary>Qty × unit price, in the deployment currency.</summary>
