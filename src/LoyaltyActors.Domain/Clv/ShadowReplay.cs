@@ -42,7 +42,7 @@ public static class ShadowReplay
     public static CustomerCommand CommandOf(string customerId, CustomerEvent e) => e switch
     {
         PurchaseRecorded p => new RecordPurchase(p.EventId, customerId, p.OccurredAt, p.OrderId, p.Channel,
-            p.Lines.Select(l => new PurchaseLineInput(l.Sku, l.Category, l.Qty, l.UnitPrice)).ToList()),
+            p.Lines.Select(l => new PurchaseLineInput(l.Sku, l.Category, l.Qty, l.UnitPrice)).ToArray()),
         ReturnRecorded r => new RecordReturn(r.EventId, customerId, r.OccurredAt, r.OrderId, r.Channel,
             r.Lines.Select(l => new ReturnLineInput(l.Sku, l.Qty)).ToList()),
         ReturnHeld h => new RecordReturn(h.EventId, customerId, h.OccurredAt, h.OrderId, h.Channel, h.Lines),

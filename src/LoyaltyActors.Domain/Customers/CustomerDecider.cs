@@ -308,12 +308,15 @@ public static class CustomerDecider
         var multiplier = program.MultiplierOf(state.Tier);
         // An array wrapped as it is: the builder's methods, instantiated over the line struct, would be compiled for this
         // program and run unoptimised through a short replay.
-        var lines = new PurchasedLine[p.Lines.Count];
-        var n = 0;
-        foreach (var l in p.Lines)
+        // The lines as an array (every reader and the wire format make one): an enumerator of the list interface over the
+        // struct would be compiled for this program too.
+        var input = p.Lines as PurchaseLineInput[] ?? [.. p.Lines];
+        var lines = new PurchasedLine[input.Length];
+        for (var i = 0; i < input.Length; i++)
         {
+            ref readonly var l = ref input[i];
             var (points, rule) = program.Points.PointsFor(l.Qty, l.UnitPrice, l.Category, multiplier);
-            lines[n++] = new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points, rule);
+            lines[i] = new PurchasedLine(l.Sku, l.Category, l.Qty, l.UnitPrice, points, rule);
         }
 
         return new Decision.Accepted(new PurchaseRecorded(

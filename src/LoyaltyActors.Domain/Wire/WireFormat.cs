@@ -149,7 +149,7 @@ public static class WireFormat
     private static WireResult ReadPurchase(string eventId, string customerId, Instant at, string orderId, string channel,
         JsonElement linesEl, WireLimits limits)
     {
-        var lines = new List<PurchaseLineInput>(linesEl.GetArrayLength());
+        var lines = new PurchaseLineInput[linesEl.GetArrayLength()];
         var i = 0;
         foreach (var line in linesEl.EnumerateArray())
         {
@@ -162,8 +162,7 @@ public static class WireFormat
                 return Fail(eventId, Line(i, ".unit_price"), $"is required: a number from 0 to {limits.MaxUnitPrice.ToString(CultureInfo.InvariantCulture)}");
             var category = OptionalString(line, "category"u8) ?? "";
             if (category.Length > limits.MaxIdLength) return Fail(eventId, Line(i, ".category"), $"is longer than {limits.MaxIdLength} characters");
-            lines.Add(new PurchaseLineInput(sku, CatalogStrings.Share(category), qty, price));
-            i++;
+            lines[i++] = new PurchaseLineInput(sku, CatalogStrings.Share(category), qty, price);
         }
 
         return new WireResult(new RecordPurchase(eventId, customerId, at, orderId, channel, lines), null);

@@ -50,7 +50,7 @@ internal static class ActorMemory
         {
             var id = "m-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var decision = (Decision.Accepted)CustomerDecider.Decide(CustomerState.Empty,
-                new RecordPurchase("e-" + id, id, at, "o-" + id, "bench", [new PurchaseLineInput("SKU-" + (i % 97), "c" + (i % 7), 1, 12.5m)]), program);
+                new RecordPurchase("e-" + id, id, at, "o-" + id, "bench", new[] { new PurchaseLineInput("SKU-" + (i % 97), "c" + (i % 7), 1, 12.5m) }), program);
             states[i] = decision.After ?? CustomerState.Empty.ApplyAll(decision.Events);
         }
 
@@ -77,7 +77,7 @@ internal static class ActorMemory
                 var id = "m-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return region.Ask<RecordEventsResult>(new RecordEvents(id,
                 [
-                    new RecordPurchase("e-" + id, id, at, "o-" + id, "bench", [new PurchaseLineInput("SKU-" + (i % 97), "c" + (i % 7), 1, 12.5m)]),
+                    new RecordPurchase("e-" + id, id, at, "o-" + id, "bench", new[] { new PurchaseLineInput("SKU-" + (i % 97), "c" + (i % 7), 1, 12.5m) }),
                 ]), TimeSpan.FromSeconds(60), ct);
             }));
         }

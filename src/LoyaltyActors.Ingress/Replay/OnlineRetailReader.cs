@@ -436,12 +436,13 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
             return;
         }
 
-        var lines = new List<PurchaseLineInput>(rows.Count);
+        var lines = new PurchaseLineInput[rows.Count];
         var order = _orderIds.Count;
         _orderIds.Add(invoiceNo);
+        var n = 0;
         foreach (var r in rows)
         {
-            lines.Add(new PurchaseLineInput(r.Sku, "", r.Quantity, r.UnitPrice));
+            lines[n++] = new PurchaseLineInput(r.Sku, "", r.Quantity, r.UnitPrice);
             _holdings.Add(r.CustomerNo, r.SkuNo, order, r.Quantity);
         }
 

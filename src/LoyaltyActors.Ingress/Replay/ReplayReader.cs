@@ -202,7 +202,7 @@ public static class ReplayReader
             if (ReplayChecks.UnitPrice($"column {c + 4} (dollar_value)", dollars, limits) is { } priceError) return (null, priceError);
             if (ReplayChecks.Id("event_id", id, limits) is { } idError) return (null, idError);
             var at = date.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
-            return (new RecordPurchase(id, key, at, id, CdnowChannel, [new PurchaseLineInput("CD", "music", 1, dollars)]), null);
+            return (new RecordPurchase(id, key, at, id, CdnowChannel, new[] { new PurchaseLineInput("CD", "music", 1, dollars) }), null);
         }
 
         private ReadOnlySpan<char> Field(ReadOnlySpan<char> line, int k) => line.Slice(_fields[k].Start, _fields[k].Length);
@@ -270,7 +270,7 @@ public static class ReplayReader
                 var at = BasketEpoch.Plus(Duration.FromSeconds(n));
                 yield return error is null
                     ? ReplayItem.Send(cursor.Name, cursor.LineNumber, 1,
-                        new RecordPurchase(eventId, basket, at, basket, BasketsChannel, lines), cursor.BytesRead)
+                        new RecordPurchase(eventId, basket, at, basket, BasketsChannel, lines.ToArray()), cursor.BytesRead)
                     : ReplayItem.Reject(cursor.Name, cursor.LineNumber, 1, error!, cursor.BytesRead);
             }
 
