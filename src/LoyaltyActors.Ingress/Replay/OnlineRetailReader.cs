@@ -96,6 +96,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     private long _rowIndex;
     private string? _lastDateText;
     private Instant? _lastDate;
+    private readonly CachedZone _london = new(London);
     private long _bytesRead;
 
     public IEnumerable<ReplayItem> Read()
@@ -373,7 +374,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         if (_lastDateText is null || !text.SequenceEqual(_lastDateText))
         {
             _lastDateText = text.ToString();
-            _lastDate = ParseDate(_lastDateText);
+            _lastDate = TryReadIsoLocal(_lastDateText, out var local) ? _london.Resolve(local) : ParseDate(_lastDateText);
         }
 
         return _lastDate;
