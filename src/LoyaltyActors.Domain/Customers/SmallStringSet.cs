@@ -52,9 +52,26 @@ internal static class SmallStringSet
     {
         null => false,
         string one => string.Equals(one, value, StringComparison.Ordinal),
-        string[] few => Array.BinarySearch(few, value, StringComparer.Ordinal) >= 0,
+        string[] few => Search(few, value) >= 0,
         _ => ((ImmutableHashSet<string>)set).Contains(value),
     };
+
+    /// <summary>As <see cref="Array.BinarySearch{T}(T[], T, IComparer{T}?)"/> with the ordinal comparer, without its interface calls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Search(string[] sorted, string value)
+    {
+        int lo = 0, hi = sorted.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var order = string.CompareOrdinal(sorted[mid], value);
+            if (order == 0) return mid;
+            if (order < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+
+        return ~lo;
+    }
 
     /// <summary>The set with <paramref name="value"/> (the same object when it is already in).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -72,7 +89,7 @@ internal static class SmallStringSet
             }
             case string[] few:
             {
-                var at = Array.BinarySearch(few, value, StringComparer.Ordinal);
+                var at = Search(few, value);
                 if (at >= 0) return few;
                 if (few.Length == MaxArray) return EmptySet.Union(few).Add(value);
                 at = ~at;
