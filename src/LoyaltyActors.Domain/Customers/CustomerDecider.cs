@@ -306,10 +306,9 @@ public static class CustomerDecider
             return new Decision.Rejected(RejectionKind.Invalid, "order_id",
                 $"order '{p.OrderId}' is already recorded for this customer under another event_id");
         var multiplier = program.MultiplierOf(state.Tier);
-        // An array wrapped as it is: the builder's methods, instantiated over the line struct, would be compiled for this
-        // program and run unoptimised through a short replay.
-        // The lines as an array (every reader and the wire format make one): an enumerator of the list interface over the
-        // struct would be compiled for this program too.
+        // Arrays in and out (every reader and the wire format make one; the result is wrapped as it is): a builder's methods
+        // or a list interface's enumerator over the line structs would be compiled for this program and run unoptimised
+        // through a short replay.
         var input = p.Lines as PurchaseLineInput[] ?? [.. p.Lines];
         var lines = new PurchasedLine[input.Length];
         for (var i = 0; i < input.Length; i++)

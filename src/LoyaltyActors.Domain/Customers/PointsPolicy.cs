@@ -61,8 +61,8 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
 /// The result is NodaTime's <c>instant.InUtc().LocalDateTime.Plus(period)</c> back in UTC. A period of whole years,
 /// months, weeks and days (every period a loyalty program has: expiry, tier window) between years 1 and 9999 is added
 /// to the UTC date as <see cref="DateOnly"/> adds them, which is the ISO calendar's rule too (years, then months, the
-/// day cut to the month's last; then weeks and days), and the time of day kept: ~10 times cheaper than going through a zoned
-/// date-time, and done twice per purchase. Anything else takes NodaTime's way.
+/// day cut to the month's last; then weeks, then days), and the time of day is kept. Done twice per purchase: through a
+/// zoned date-time it cost the Online Retail replay ~16 ms, this way ~7. Anything else takes NodaTime's way.
 /// </remarks>
 public static class Calendar
 {
