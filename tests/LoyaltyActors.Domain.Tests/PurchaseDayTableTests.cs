@@ -68,6 +68,7 @@ public sealed class PurchaseDayTableTests
             foreach (var pair in table) enumerated.Add(pair);
             Assert.Equal(model.ToArray(), enumerated);
             Assert.Equal(table, PurchaseDayTable.Create(model.Reverse()));
+            Assert.Equal(table, PurchaseDayTable.Create(model.ToArray())); // ascending already, as a snapshot holds them
         });
 
     [Fact]
@@ -76,6 +77,10 @@ public sealed class PurchaseDayTableTests
         var ex = Assert.Throws<ArgumentException>(() => PurchaseDayTable.Create(
             [new(5, new DaySpend(1, 1m)), new(3, new DaySpend(1, 2m)), new(5, new DaySpend(2, 3m))]));
         Assert.Contains("day 5", ex.Message);
+        // Twice in a row, in otherwise ascending order.
+        ex = Assert.Throws<ArgumentException>(() => PurchaseDayTable.Create(
+            [new(3, new DaySpend(1, 1m)), new(7, new DaySpend(1, 2m)), new(7, new DaySpend(2, 3m))]));
+        Assert.Contains("day 7", ex.Message);
     }
 
     [Fact]

@@ -21,11 +21,23 @@ public sealed class PurchaseDayTable : IReadOnlyList<KeyValuePair<int, DaySpend>
 
     public static PurchaseDayTable Empty { get; } = new([]);
 
-    /// <summary>The table of <paramref name="days"/>, in any order; a day given twice is an error.</summary>
+    /// <summary>
+    /// The table of <paramref name="days"/>, in any order; a day given twice is an error. Days already in ascending order
+    /// (a snapshot's, read back on every recovery) are taken as they come, without sorting.
+    /// </summary>
     public static PurchaseDayTable Create(IEnumerable<KeyValuePair<int, DaySpend>> days)
     {
-        var entries = days.Select(d => new Entry(d.Key, d.Value.Purchases, d.Value.Amount)).ToArray();
-        if (entries.Length == 0) return Empty;
+        var source = days as KeyValuePair<int, DaySpend>[] ?? days.ToArray();
+        if (source.Length == 0) return Empty;
+        var entries = new Entry[source.Length];
+        var ascending = true;
+        for (var i = 0; i < source.Length; i++)
+        {
+            entries[i] = new Entry(source[i].Key, source[i].Value.Purchases, source[i].Value.Amount);
+            ascending &= i == 0 || entries[i].Day > entries[i - 1].Day;
+        }
+
+        if (ascending) return new PurchaseDayTable(entries);
         Array.Sort(entries, static (a, b) => a.Day.CompareTo(b.Day));
         for (var i = 1; i < entries.Length; i++)
             if (entries[i].Day == entries[i - 1].Day) throw new ArgumentException($"day {entries[i].Day} is given twice", nameof(days));
