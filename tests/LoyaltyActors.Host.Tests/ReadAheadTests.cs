@@ -24,6 +24,33 @@ public sealed class ReadAheadTests
     }
 
     [Fact]
+    public async Task The_first_items_reach_the_consumer_before_the_source_has_read_a_full_chunk()
+    {
+        // The source stops after its first 16 items until the consumer has seen one; with a full first chunk (512) the
+        // consumer would wait for items the source never reads.
+        using var firstSeen = new ManualResetEventSlim();
+        var waited = true;
+        IEnumerable<int> Source()
+        {
+            for (var i = 0; i < 1_000; i++)
+            {
+                if (i == 16) waited = firstSeen.Wait(TimeSpan.FromSeconds(30));
+                yield return i;
+            }
+        }
+
+        var seen = new List<int>();
+        await foreach (var i in ReadAhead.Of(Source(), CancellationToken.None))
+        {
+            seen.Add(i);
+            firstSeen.Set();
+        }
+
+        Assert.True(waited, "the consumer saw no item while the source held back its 17th");
+        Assert.Equal(Enumerable.Range(0, 1_000), seen);
+    }
+
+    [Fact]
     public async Task The_source_runs_on_a_thread_other_than_the_consumers()
     {
         var sourceThreads = new HashSet<int>();
