@@ -26,6 +26,7 @@ internal sealed class SqliteJournalWriter : IDisposable
     private readonly string _writerUuid = Guid.NewGuid().ToString("N");
     private SqliteConnection? _connection;
     private JournalInsert? _insert;
+    private SqliteCheckpointer? _checkpointer;
 
     /// <summary>
     /// Our own serializer's payloads of the batch being written, back to back: encoded by one reused encoder (the same
@@ -92,6 +93,7 @@ internal sealed class SqliteJournalWriter : IDisposable
             }
 
             transaction.Commit();
+            _checkpointer?.Nudge();
         }
         catch
         {
@@ -153,14 +155,24 @@ internal sealed class SqliteJournalWriter : IDisposable
         if (_insert is not null) return _insert;
         _connection = new SqliteConnection(_connectionString);
         _connection.Open();
+        // The log is copied into the database file by a thread of its own, not inside this connection's commits.
+        using (var pragma = _connection.CreateCommand())
+        {
+            pragma.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.WriterCheckpointPages};";
+            pragma.ExecuteNonQuery();
+        }
+
+        _checkpointer = new SqliteCheckpointer(_connectionString);
         _insert = new JournalInsert(_connection, _writerUuid);
         return _insert;
     }
 
     private void Reset()
     {
+        _checkpointer?.Dispose();
         _insert?.Dispose();
         _connection?.Dispose();
+        _checkpointer = null;
         _insert = null;
         _connection = null;
     }
