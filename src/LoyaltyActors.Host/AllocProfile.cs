@@ -6,7 +6,7 @@ namespace LoyaltyActors.Host;
 /// <summary>
 /// A diagnostic for performance work: with <c>LOYALTY_ALLOC_PROFILE=/some/path</c> set, the process samples the
 /// runtime's allocation ticks (one per ~100 KB allocated, with the type that crossed it) and rewrites
-/// <c>/some/path.PID</c> every 5 s with the types that allocate most. Off (no listener at all) otherwise.
+/// <c>/some/path.PID</c> every 5 s with the collections so far and the types that allocate most. Off (no listener at all) otherwise.
 /// </summary>
 internal sealed class AllocProfile : EventListener
 {
@@ -49,6 +49,8 @@ internal sealed class AllocProfile : EventListener
     {
         var total = _bytes.Values.Sum();
         var lines = _bytes.OrderByDescending(kv => kv.Value).Take(60).Select(kv => $"{kv.Value * 100.0 / Math.Max(1, total),6:F2}% {kv.Value / 1e6,10:F1} MB {kv.Key}");
-        File.WriteAllLines(_path, new[] { $"total {total / 1e6:F1} MB" }.Concat(lines));
+        var collections = $"collections gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}, " +
+            $"paused {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, heap {GC.GetTotalMemory(false) / 1e6:F1} MB";
+        File.WriteAllLines(_path, new[] { $"total {total / 1e6:F1} MB", collections }.Concat(lines));
     }
 }

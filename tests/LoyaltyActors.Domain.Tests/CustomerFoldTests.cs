@@ -96,6 +96,24 @@ public sealed class CustomerFoldTests
     }
 
     [Fact]
+    public void A_return_marks_its_order_lines_in_the_new_state_and_leaves_the_state_before_it_as_it_was()
+    {
+        // An order keeps the purchase event's lines as they are and what went back beside them: neither the event nor an
+        // earlier state may see a later return.
+        var bought = CustomerState.Empty.Accept(
+            Purchase("e-1", "O-1", T0, Line("SKU-1", "dairy", 3, 10.00m), Line("SKU-2", "bakery", 1, 5.00m)), OnePointPerEuro);
+        var once = bought.Accept(Return("e-2", "O-1", T0 + Duration.FromDays(1), Back("SKU-1", 1)), OnePointPerEuro);
+        var twice = once.Accept(Return("e-3", "O-1", T0 + Duration.FromDays(2), Back("SKU-1", 1), Back("SKU-2", 1)), OnePointPerEuro);
+
+        Assert.Equal([(0, 0L), (0, 0L)], bought.OrdersById["O-1"].Lines.Select(l => (l.ReturnedQty, l.PointsReversed)));
+        Assert.Equal([(1, 10L), (0, 0L)], once.OrdersById["O-1"].Lines.Select(l => (l.ReturnedQty, l.PointsReversed)));
+        Assert.Equal([(2, 20L), (1, 5L)], twice.OrdersById["O-1"].Lines.Select(l => (l.ReturnedQty, l.PointsReversed)));
+        Assert.All(twice.OrdersById["O-1"].Lines, l => Assert.Equal(l.Qty - l.ReturnedQty, l.RemainingQty));
+        Assert.Equal([("SKU-1", 3, 10.00m, 30L), ("SKU-2", 1, 5.00m, 5L)],
+            twice.OrdersById["O-1"].Lines.Select(l => (l.Sku, l.Qty, l.UnitPrice, l.Points)));
+    }
+
+    [Fact]
     public void Return_is_not_a_purchase_for_days_orders_or_the_first_and_last_purchase()
     {
         var state = CustomerState.Empty.Accept(Purchase("e-1", "O-1", T0, Line("SKU-1", "dairy", 2, 3m)), OnePointPerEuro);

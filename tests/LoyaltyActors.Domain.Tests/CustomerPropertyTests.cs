@@ -324,7 +324,7 @@ public sealed class CustomerPropertyTests
         var line = one.OrdersById["O-1"].Lines[0];
         var touched = one with
         {
-            OrdersById = one.OrdersById.SetItem("O-1", one.OrdersById["O-1"] with { Lines = [line with { PointsReversed = 1 }] }),
+            OrdersById = one.OrdersById.SetItem("O-1", new OrderRecord(one.OrdersById["O-1"].At, [line with { PointsReversed = 1 }])),
         };
         Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(touched));
         Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(one with { EventIds = one.EventIds.Add("e-2") }));
