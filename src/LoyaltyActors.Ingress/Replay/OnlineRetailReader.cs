@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LoyaltyActors.Domain.Customers;
 using LoyaltyActors.Domain.Wire;
 using NodaTime;
@@ -79,6 +80,7 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
     private readonly List<string> _orderIds = [];
 
     private readonly List<(int Order, int Units)> _taken = [];
+    private readonly List<(int Sku, int Units)> _bought = [];
 
     // Each distinct CustomerID and StockCode becomes a string once, with the verdict of its id check.
     private readonly CheckedIds _customerIds = new("CustomerID", limits);
@@ -441,11 +443,14 @@ internal sealed class OnlineRetailReader(IReadOnlyList<string> files, WireLimits
         var order = _orderIds.Count;
         _orderIds.Add(invoiceNo);
         var n = 0;
+        _bought.Clear();
         foreach (var r in rows)
         {
             lines[n++] = new PurchaseLineInput(r.Sku, "", r.Quantity, r.UnitPrice);
-            _holdings.Add(r.CustomerNo, r.SkuNo, order, r.Quantity);
+            _bought.Add((r.SkuNo, r.Quantity));
         }
+
+        _holdings.AddOrder(rows[0].CustomerNo, order, CollectionsMarshal.AsSpan(_bought));
 
         var command = new RecordPurchase(eventId, customer, rows[0].At, invoiceNo, Channel, lines);
         _out.Add(ReplayItem.Send(first.Source, first.Line, rows.Count, command, _bytesRead));
