@@ -17,6 +17,39 @@ public sealed class LoyaltyProgramTests
             tiers is null ? LoyaltyProgram.BaseOnly : [.. tiers], Period.FromMonths(12), Period.FromMonths(3),
             rewards is null ? [] : [.. rewards], new LoyaltyWeights());
 
+    [Fact]
+    public void A_line_earns_the_floor_of_qty_times_price_times_rate_times_multiplier_at_any_rate_and_multiplier()
+    {
+        // Rates and multipliers of exactly one (written 1, 1.0, 1.00) skip their product: the points must not change.
+        decimal[] rates = [1m, 1.0m, 1.00m, 0.5m, 2m, 0.333m, 1.25m, 0.0000001m, 79_228_162_514_264m];
+        decimal[] multipliers = [1m, 1.0m, 1.5m, 2m, 0.75m, 1.123456789m];
+        decimal[] prices = [0m, 0.01m, 0.99m, 1m, 2.5m, 12.345m, 999_999.99m, 0.0000001m, 79_228_162_514m];
+        int[] quantities = [1, 2, 3, 7, 1_000, 80_995];
+        foreach (var rate in rates)
+        {
+            var policy = new PointsPolicy(rate, 1) { CategoryBonuses = System.Collections.Immutable.ImmutableDictionary<string, decimal>.Empty.Add("bonus", 0.5m) };
+            foreach (var multiplier in multipliers)
+                foreach (var price in prices)
+                    foreach (var qty in quantities)
+                    {
+                        long Expected(decimal r)
+                        {
+                            try { return (long)decimal.Floor(qty * price * r * multiplier); }
+                            catch (OverflowException) { return long.MinValue; }
+                        }
+
+                        long Actual(string category)
+                        {
+                            try { return policy.PointsFor(qty, price, category, multiplier).Points; }
+                            catch (OverflowException) { return long.MinValue; }
+                        }
+
+                        Assert.Equal(Expected(rate), Actual(""));
+                        Assert.Equal(Expected(rate + 0.5m), Actual("bonus"));
+                    }
+        }
+    }
+
     private static (CustomerState State, Decision.Accepted Decision) Send(CustomerState state, CustomerCommand command, LoyaltyProgram program)
     {
         var accepted = Assert.IsType<Decision.Accepted>(CustomerDecider.Decide(state, command, program));

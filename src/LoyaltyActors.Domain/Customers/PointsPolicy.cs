@@ -36,7 +36,12 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
             rule = "category:" + category;
         }
 
-        return ((long)decimal.Floor(qty * unitPrice * rate * tierMultiplier), rule);
+        // qty × unit price × rate × multiplier, left to right, each step exact or rounded as decimal rounds it; a step by
+        // exactly 1 (the base rate, the base tier) changes no value and is skipped: decimal products are not cheap.
+        var amount = qty * unitPrice;
+        if (rate != 1m) amount *= rate;
+        if (tierMultiplier != 1m) amount *= tierMultiplier;
+        return ((long)decimal.Floor(amount), rule);
     }
 
     /// <summary>When a lot earned at <paramref name="earnedAt"/> expires (UTC calendar arithmetic), or null.</summary>
