@@ -64,6 +64,7 @@ public sealed class RuntimeTuningTests
 
         Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.Equal(0, properties.GetProperty("System.GC.DynamicAdaptationMode").GetInt32());
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
 
     [Fact]
