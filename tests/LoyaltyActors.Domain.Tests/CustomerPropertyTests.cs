@@ -324,9 +324,17 @@ public sealed class CustomerPropertyTests
         var line = one.OrdersById["O-1"].Lines[0];
         var touched = one with
         {
-            OrdersById = one.OrdersById.SetItem("O-1", new OrderRecord(one.OrdersById["O-1"].At, [line with { PointsReversed = 1 }])),
+            OrdersById = one.OrdersById.SetItem("O-1", new OrderRecord(one.OrdersById["O-1"].At, [line with { PointsReversed = 1 }], one.OrdersById["O-1"].RuleVersion)),
         };
         Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(touched));
+        // and orders whose lines differ only in their order
+        var twoLines = CustomerState.Empty.Accept(new RecordPurchase("e-1", "C-1", Start, "O-1", "pos",
+            [new PurchaseLineInput("SKU-1", "dairy", 1, 3.50m), new PurchaseLineInput("SKU-1", "dairy", 1, 3.50m)]), policy);
+        var order = twoLines.OrdersById["O-1"];
+        OrderRecord Returned(int first, int second) => new(order.At,
+            [order.Lines[0] with { ReturnedQty = first }, order.Lines[1] with { ReturnedQty = second }], order.RuleVersion);
+        Assert.NotEqual(StateProjection.Of(twoLines with { OrdersById = twoLines.OrdersById.SetItem("O-1", Returned(1, 0)) }),
+            StateProjection.Of(twoLines with { OrdersById = twoLines.OrdersById.SetItem("O-1", Returned(0, 1)) }));
         Assert.NotEqual(StateProjection.Of(one), StateProjection.Of(one with { EventIds = one.EventIds.Add("e-2") }));
     }
 

@@ -74,6 +74,13 @@ public sealed class LoyaltyProgramTests
         var (_, second) = Send(s1, Purchase("e-2", "O-2", Jan1 + Duration.FromDays(1), Line("BREAD", "bakery", 1, 10m)), program);
         var p2 = Assert.IsType<PurchaseRecorded>(second.Event);
         Assert.Equal((20L, "silver"), (p2.Points, p2.Tier));
+
+        // An order keeps its event's lines for as long as the customer holds it: every line of a category earns under one
+        // instance of its rule name, not a string of its own.
+        var (_, third) = Send(s1, Purchase("e-3", "O-3", Jan1 + Duration.FromDays(2), Line("MILK", "dairy", 1, 2m), Line("CREAM", "dairy", 1, 3m)), program);
+        var p3 = Assert.IsType<PurchaseRecorded>(third.Event);
+        Assert.Same(p1.Lines[0].Rule, p3.Lines[0].Rule);
+        Assert.Same(p3.Lines[0].Rule, p3.Lines[1].Rule);
     }
 
     [Fact]

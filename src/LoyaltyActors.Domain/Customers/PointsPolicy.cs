@@ -33,7 +33,7 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
         if (category.Length > 0 && CategoryBonuses.TryGetValue(category, out var bonus))
         {
             rate += bonus;
-            rule = "category:" + category;
+            rule = CategoryRule(category);
         }
 
         // qty × unit price × rate × multiplier, left to right, each step exact or rounded as decimal rounds it; a step by
@@ -43,6 +43,13 @@ public sealed record PointsPolicy(decimal PerCurrencyUnit, int Version)
         if (tierMultiplier != 1m) amount *= tierMultiplier;
         return ((long)decimal.Floor(amount), rule);
     }
+
+    // The rule names of the categories with a bonus, one instance each: a purchase's order keeps its event's lines (and
+    // with them their rule names) for as long as the customer's state holds the order.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CategoryRules = new(StringComparer.Ordinal);
+
+    /// <summary><c>category:&lt;name&gt;</c>, the rule name of a line earning <paramref name="category"/>'s bonus, as one shared instance.</summary>
+    public static string CategoryRule(string category) => CategoryRules.GetOrAdd(category, static c => "category:" + c);
 
     /// <summary>When a lot earned at <paramref name="earnedAt"/> expires (UTC calendar arithmetic), or null.</summary>
     public Instant? ExpiryOf(Instant earnedAt) => Expiry is { } p ? Calendar.Plus(earnedAt, p) : null;

@@ -102,9 +102,10 @@ internal static class StateProjection
         throw new NotSupportedException($"no canonical form for {type}");
     }
 
-    /// <summary>Arrays, lists and sorted dictionaries have a meaningful order; sets and hash dictionaries do not.</summary>
+    /// <summary>Arrays, lists (an order's lines among them) and sorted dictionaries have a meaningful order; sets and hash dictionaries do not.</summary>
     private static bool IsOrdered(Type type) =>
         type.IsArray
+        || type == typeof(OrderLines)
         || type.Name.StartsWith("ImmutableArray", StringComparison.Ordinal)
         || type.Name.StartsWith("ImmutableSorted", StringComparison.Ordinal)
         || type.Name.StartsWith("ImmutableList", StringComparison.Ordinal)
